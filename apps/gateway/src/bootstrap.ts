@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { CoreOptions } from '#config';
+import { LogContexts, NestPinoLogger } from '#observability';
+import { GatewayModule } from './gateway.module.js';
+import { AllExceptionsFilter } from './http/all-exceptions.filter.js';
+import { toErrorBody } from './http/error-body.js';
+import { createValidationPipe } from './http/validation.pipe.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Builds the gateway (not yet listening): used by `main.ts` and by the end-to-end tests. */
+export const createGatewayApp = async (core: CoreOptions): Promise<NestFastifyApplication> => {
+  const { config, logger } = core;
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.runtime.bodyLimit,
+    // Accept the caller's request id when it is tame, so one id follows a request across systems.
+    genReqId: (req: IncomingMessage) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    trustProxy: true,
+    logger: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(core), adapter, {
+    logger: new NestPinoLogger(logger),
+    abortOnError: false,
+  });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new AllExceptionsFilter(logger));
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    void reply.header('x-request-id', request.id);
+    LogContexts.run({ requestId: request.id }, done);
+  });
+  fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    logger.info(
+      { requestId: request.id, method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      'request',
+    );
+    done();
+  });
+  // Errors raised before a route handler runs (body parsing, size limits) bypass Nest's filters.
+  fastify.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const body = toErrorBody(error);
+    if (body.statusCode >= 500) logger.error({ errorId: body.errorId, err: error.stack, requestId: request.id }, 'unhandled error');
+    void reply.status(body.statusCode).send(body);
+  });
+
+  setupSwagger(app);
+  await app.init();
+  return app;
+};
+
+const setupSwagger = (app: NestFastifyApplication): void => {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Fengda API')
+      .setDescription(
+        'Multi-tenant AI customer service. Errors are `{statusCode, code, message}` with a stable `code`.\n\n' +
+          'Auth: the platform operator uses `ADMIN_TOKEN`; a tenant backend uses its API key; an end user uses the short-lived JWT from `POST /v1/auth/token`.',
+      )
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' }, 'admin')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Tenant API key (fdk_…)' }, 'apiKey')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'End-user token' }, 'endUser')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+};

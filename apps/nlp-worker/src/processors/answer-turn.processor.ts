@@ -1,0 +1,50 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import { AnswerEngineService } from '#answer-engine';
+import { Clock } from '#common';
+import { AppConfig } from '#config';
+import { LOGGER, LogContexts, type Logger } from '#observability';
+import { JobName, QueueName, type AnswerReply, type AnswerTurnPayload } from '#queue';
+import { RedisService } from '#redis';
+
+/**
+ * Answers one chat turn and publishes the reply to the gateway instance that waits for it.
+ * A job whose deadline has passed is dropped: the customer already got the fallback.
+ */
+@Processor(QueueName.Answer)
+export class AnswerTurnProcessor extends WorkerHost implements OnApplicationBootstrap {
+  constructor(
+    private readonly engine: AnswerEngineService,
+    private readonly redis: RedisService,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    super();
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.config.runtime.workerConcurrency;
+  }
+
+  async process(job: Job<AnswerTurnPayload>): Promise<void> {
+    if (job.name !== JobName.AnswerTurn) throw new Error(`no handler for job ${job.name}`);
+    const data = job.data;
+    await LogContexts.run({ tenantId: data.tenantId, requestId: data.requestId, jobId: job.id }, async () => {
+      if (this.clock.now() >= data.deadlineAt) {
+        this.logger.info({ lateMs: this.clock.now() - data.deadlineAt }, 'answer job past its deadline; dropped');
+        return;
+      }
+      const result = await this.engine.answer(data.tenantId, data.query, data.history, data.confidenceThreshold);
+      const reply: AnswerReply = {
+        turnId: data.turnId,
+        answer: result.answer,
+        source: result.source,
+        confidence: result.confidence,
+        ...(result.entryId ? { entryId: result.entryId } : {}),
+      };
+      await this.redis.client.publish(data.replyTo, JSON.stringify(reply));
+    });
+  }
+}

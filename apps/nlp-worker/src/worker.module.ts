@@ -1,0 +1,22 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { AnswerEngineModule } from '#answer-engine';
+import { AuditModule } from '#audit';
+import { CoreModule, type CoreOptions } from '#config';
+import { DatabaseModule } from '#database';
+import { HealthModule } from '#health';
+import { QueueModule } from '#queue';
+import { RedisModule } from '#redis';
+import { AnswerTurnProcessor } from './processors/answer-turn.processor.js';
+import { RecordAuditProcessor } from './processors/record-audit.processor.js';
+
+/** The worker: queue consumers plus a small HTTP port for probes. */
+@Module({})
+export class WorkerModule {
+  static forRoot(core: CoreOptions): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [CoreModule.forRoot(core), RedisModule, DatabaseModule, QueueModule, HealthModule, AnswerEngineModule, AuditModule],
+      providers: [AnswerTurnProcessor, RecordAuditProcessor],
+    };
+  }
+}

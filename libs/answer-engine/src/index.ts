@@ -1,0 +1,3 @@
+export * from './answer-engine.module.js';
+export * from './answer-engine.service.js';
+export * from './follow-up.js';

@@ -1,0 +1,52 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { LOGGER, type Logger } from '#observability';
+import type { AuditRecord } from '#queue';
+import { AuditRepository } from './audit.repository.js';
+
+interface Pending {
+  record: AuditRecord;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+const MAX_BATCH = 200;
+const MAX_WAIT_MS = 20;
+
+/**
+ * Collects audit records from concurrently running jobs into multi-row INSERTs. Each job's
+ * promise settles only when its row is committed, so BullMQ completes a job only after the
+ * write, and retries it (idempotently) when the write failed.
+ */
+@Injectable()
+export class AuditBatcher {
+  private pending: Pending[] = [];
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly repository: AuditRepository,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  write(record: AuditRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ record, resolve, reject });
+      if (this.pending.length >= MAX_BATCH) void this.flush();
+      else this.timer ??= setTimeout(() => void this.flush(), MAX_WAIT_MS);
+    });
+  }
+
+  async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    try {
+      await this.repository.insertBatch(batch.map((p) => p.record));
+      for (const p of batch) p.resolve();
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message, size: batch.length }, 'audit batch insert failed; jobs will retry');
+      for (const p of batch) p.reject(error as Error);
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export * from './auth.module.js';
+export * from './end-user-token.service.js';

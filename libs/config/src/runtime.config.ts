@@ -1,0 +1,34 @@
+import type { EnvReader } from './env-reader.js';
+
+export interface RuntimeConfig {
+  production: boolean;
+  logLevel: string;
+  /** Gateway HTTP port. */
+  port: number;
+  /** Worker health/metrics port. */
+  workerPort: number;
+  host: string;
+  /** Largest accepted request body, bytes. */
+  bodyLimit: number;
+  /** How many answer jobs one worker process runs at once. */
+  workerConcurrency: number;
+  /** How long a draining process may take to finish in-flight work. */
+  shutdownGraceMs: number;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export const readRuntimeConfig = (env: EnvReader): RuntimeConfig => {
+  const logLevel = env.string('LOG_LEVEL', 'info');
+  if (!LOG_LEVELS.includes(logLevel)) env.problem(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  return {
+    production: env.string('NODE_ENV', 'development') === 'production',
+    logLevel,
+    port: env.int('PORT', 3000, 0, 65_535),
+    workerPort: env.int('WORKER_PORT', 3001, 0, 65_535),
+    host: env.string('HOST', '0.0.0.0'),
+    bodyLimit: env.int('BODY_LIMIT_BYTES', 64 * 1024, 1024, 50 * 1024 * 1024),
+    workerConcurrency: env.int('WORKER_CONCURRENCY', 64, 1, 1000),
+    shutdownGraceMs: env.int('SHUTDOWN_GRACE_MS', 25_000, 0, 600_000),
+  };
+};

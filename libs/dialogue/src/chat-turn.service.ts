@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { Clock, DomainError, ErrorCode, type AnswerSource } from '#common';
+import { AuditRecorder } from '#audit';
+import { LOGGER, type Logger } from '#observability';
+import { JobName, QueueName, type AnswerReply, type AnswerTurnPayload, type ContextTurn } from '#queue';
+import { DEADLINE_EXCEEDED, raceDeadline } from '#resilience';
+import { HistoryRepository, PENDING, type StoredTurn } from '#sessions';
+import type { TenantSnapshot } from '#tenancy';
+import { ReplyBusService } from './reply-bus.service.js';
+
+/** The public answer to one chat turn. */
+export interface ChatTurnResult {
+  answer: string;
+  source: AnswerSource;
+  confidence: number;
+  seq: number;
+  entryId?: string;
+}
+
+export interface ChatTurnInput {
+  query: string;
+  clientMsgId?: string;
+}
+
+// A retried clientMsgId is recognised for this long.
+const DEDUP_TTL_SEC = 24 * 3600;
+const DUPLICATE_POLL_MS = 25;
+
+/**
+ * One chat turn, as the design's pipeline: history (one round trip) → `answer` job → wait for
+ * the worker until the tenant's deadline, else the fallback → write back (one round trip) →
+ * audit record to the queue. Answered exactly once per clientMsgId.
+ */
+@Injectable()
+export class ChatTurnService {
+  constructor(
+    private readonly history: HistoryRepository,
+    private readonly replies: ReplyBusService,
+    @InjectQueue(QueueName.Answer) private readonly answerQueue: Queue<AnswerTurnPayload>,
+    private readonly audit: AuditRecorder,
+    private readonly clock: Clock,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async handle(tenant: TenantSnapshot, userId: string, input: ChatTurnInput, requestId: string): Promise<ChatTurnResult> {
+    const started = this.clock.now();
+    const { config } = tenant;
+    const deadlineAt = started + config.answerDeadlineMs;
+    const begun = await this.history.beginTurn(tenant.id, userId, {
+      contextTurns: config.contextTurns,
+      clientMsgId: input.clientMsgId,
+      dedupTtlSec: DEDUP_TTL_SEC,
+    });
+    if (begun.kind === 'duplicate') return this.replayDuplicate(tenant, userId, input.clientMsgId!, begun.stored, deadlineAt);
+
+    const turnId = randomUUID();
+    const reply = await this.askWorker(tenant, {
+      tenantId: tenant.id,
+      userId,
+      turnId,
+      query: input.query,
+      history: begun.recent.map(toContextTurn),
+      deadlineAt,
+      replyTo: this.replies.channel,
+      requestId,
+      confidenceThreshold: config.confidenceThreshold,
+    });
+    const result: ChatTurnResult = reply
+      ? { answer: reply.answer ?? config.fallbackText, source: reply.source, confidence: reply.confidence, seq: begun.seq, ...(reply.entryId ? { entryId: reply.entryId } : {}) }
+      : { answer: config.fallbackText, source: 'fallback', confidence: 0, seq: begun.seq };
+
+    const at = new Date(this.clock.now()).toISOString();
+    try {
+      await this.history.completeTurn(
+        tenant.id,
+        userId,
+        { ...result, query: input.query, at, ...(input.clientMsgId ? { clientMsgId: input.clientMsgId } : {}) },
+        { ttlSec: config.historyTtlSec, maxTurns: config.maxTurns },
+        input.clientMsgId ? { clientMsgId: input.clientMsgId, response: JSON.stringify(result), ttlSec: DEDUP_TTL_SEC } : undefined,
+      );
+    } catch (error) {
+      if (input.clientMsgId) await this.history.releaseClaim(tenant.id, userId, input.clientMsgId).catch(() => undefined);
+      this.logger.error({ err: (error as Error).message }, 'history write failed');
+      throw new DomainError(ErrorCode.DependencyUnavailable, 'conversation store unavailable, retry shortly');
+    }
+    const latencyMs = this.clock.now() - started;
+    this.audit.recordInBackground({
+      tenantId: tenant.id, eventId: turnId, kind: 'turn', actor: userId, userId, seq: result.seq,
+      query: input.query, answer: result.answer, source: result.source, confidence: result.confidence,
+      entryId: result.entryId, latencyMs, at,
+    });
+    this.logger.info({ seq: result.seq, source: result.source, latencyMs }, 'chat turn');
+    return result;
+  }
+
+  /** Enqueues the job and waits for the reply until the deadline; null means "answer the fallback". */
+  private async askWorker(tenant: TenantSnapshot, payload: AnswerTurnPayload): Promise<AnswerReply | null> {
+    const waiter = this.replies.expect(payload.turnId);
+    try {
+      await this.answerQueue.add(JobName.AnswerTurn, payload);
+      const reply = await raceDeadline(waiter.reply, payload.deadlineAt - this.clock.now());
+      return reply === DEADLINE_EXCEEDED ? null : reply;
+    } catch (error) {
+      // The queue is unreachable: the customer still gets the tenant's polite fallback.
+      this.logger.warn({ err: (error as Error).message }, 'answer job could not be enqueued');
+      return null;
+    } finally {
+      waiter.cancel();
+    }
+  }
+
+  /** A retried clientMsgId: return the first answer, waiting for it if it is still being computed. */
+  private async replayDuplicate(tenant: TenantSnapshot, userId: string, clientMsgId: string, stored: string, deadlineAt: number): Promise<ChatTurnResult> {
+    const giveUpAt = deadlineAt + 1_000;
+    let value: string | null = stored;
+    while (value === PENDING && this.clock.now() < giveUpAt) {
+      await new Promise((resolve) => setTimeout(resolve, DUPLICATE_POLL_MS));
+      value = await this.history.readClaim(tenant.id, userId, clientMsgId);
+    }
+    if (value === null) throw new DomainError(ErrorCode.Conflict, 'the first attempt of this message failed; send it again');
+    if (value === PENDING) throw new DomainError(ErrorCode.TurnInProgress, 'this message is still being answered');
+    return JSON.parse(value) as ChatTurnResult;
+  }
+}
+
+const toContextTurn = (t: StoredTurn): ContextTurn => ({
+  seq: t.seq,
+  query: t.query,
+  answer: t.answer,
+  source: t.source,
+  ...(t.entryId ? { entryId: t.entryId } : {}),
+});

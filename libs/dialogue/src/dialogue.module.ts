@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '#audit';
+import { SessionsModule } from '#sessions';
+import { ChatTurnService } from './chat-turn.service.js';
+import { ConversationService } from './conversation.service.js';
+import { ReplyBusService } from './reply-bus.service.js';
+
+@Module({
+  imports: [SessionsModule, AuditModule],
+  providers: [ReplyBusService, ChatTurnService, ConversationService],
+  exports: [ChatTurnService, ConversationService, ReplyBusService],
+})
+export class DialogueModule {}

@@ -1,0 +1,2 @@
+export * from './drain-state.service.js';
+export * from './health.module.js';

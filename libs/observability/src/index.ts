@@ -1,0 +1,5 @@
+export * from './log-context.js';
+export * from './logger.js';
+export * from './nest-logger.js';
+export * from './pii.js';
+export * from './tokens.js';

@@ -1,0 +1,32 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** What every log line of a request or job carries. */
+export interface LogContext {
+  requestId?: string;
+  tenantId?: string;
+  jobId?: string;
+}
+
+const storage = new AsyncLocalStorage<LogContext>();
+
+/**
+ * Cross-cutting context only (logging), per the house style: domain code gets the tenant as
+ * an argument. A mutable object so a guard can add the tenant after the request started.
+ */
+export const LogContexts = {
+  run<T>(context: LogContext, fn: () => T): T {
+    return storage.run(context, fn);
+  },
+  /** Enters a context for the rest of the current async flow (Fastify hooks have no callback to wrap). */
+  enter(context: LogContext): void {
+    storage.enterWith(context);
+  },
+  current(): LogContext | undefined {
+    return storage.getStore();
+  },
+  /** Adds fields to the active context; a no-op outside one. */
+  assign(fields: Partial<LogContext>): void {
+    const store = storage.getStore();
+    if (store) Object.assign(store, fields);
+  },
+};

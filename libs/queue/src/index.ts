@@ -1,0 +1,2 @@
+export * from './job-contracts.js';
+export * from './queue.module.js';

@@ -1,0 +1,40 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Global, Module } from '@nestjs/common';
+import { AppConfig } from '#config';
+import { QueueName } from './job-contracts.js';
+
+/** The `{prefix}` hash tag keeps every key of one queue in one Redis Cluster slot. */
+export const bullPrefix = (config: AppConfig): string => `{${config.redis.prefix}:bull}`;
+
+const registered = BullModule.registerQueue(
+  {
+    name: QueueName.Answer,
+    defaultJobOptions: { attempts: 1, removeOnComplete: true, removeOnFail: { count: 1000 } },
+  },
+  {
+    name: QueueName.Audit,
+    // Audit records must reach Postgres even across an outage: retry for a long time.
+    defaultJobOptions: {
+      attempts: 50,
+      backoff: { type: 'exponential', delay: 500 },
+      removeOnComplete: true,
+      removeOnFail: false,
+    },
+  },
+);
+
+@Global()
+@Module({
+  imports: [
+    BullModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        connection: { url: config.redis.url, protocol: 2, maxRetriesPerRequest: null },
+        prefix: bullPrefix(config),
+      }),
+    }),
+    registered,
+  ],
+  exports: [registered],
+})
+export class QueueModule {}

@@ -1,0 +1,3 @@
+export * from './event-bus.service.js';
+export * from './redis.service.js';
+export * from './redis.module.js';

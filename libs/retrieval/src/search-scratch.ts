@@ -1,0 +1,141 @@
+import type { Postings } from './postings.js';
+
+/** One candidate after ranking: its combined score and the phrasing that matched it best. */
+export interface RankedEntry {
+  readonly entry: number;
+  readonly score: number;
+  /** Best-scoring phrasing of the entry, or -1 when only the answer matched. */
+  readonly phrasing: number;
+  /** Query weight covered by that phrasing. */
+  readonly matched: number;
+}
+
+/**
+ * Per-index accumulators reused across searches. Only slots touched by the previous query are cleared,
+ * so a query costs time proportional to its posting lists, not to the size of the KB.
+ */
+export class SearchScratch {
+  readonly entryScore: Float64Array;
+  readonly answerScore: Float64Array;
+  private readonly phrasingScore: Float64Array;
+  private readonly phrasingMatched: Float64Array;
+  private readonly phrasingSeen: Uint8Array;
+  private readonly touchedPhrasings: Int32Array;
+  private touchedPhrasingCount = 0;
+  private readonly entrySeen: Uint8Array;
+  private readonly touchedEntries: Int32Array;
+  private touchedEntryCount = 0;
+  private readonly bestScore: Float64Array;
+  private readonly bestPhrasing: Int32Array;
+  private readonly secondScore: Float64Array;
+
+  constructor(entryCount: number, phrasingCount: number) {
+    this.entryScore = new Float64Array(entryCount);
+    this.answerScore = new Float64Array(entryCount);
+    this.entrySeen = new Uint8Array(entryCount);
+    this.touchedEntries = new Int32Array(entryCount);
+    this.bestScore = new Float64Array(entryCount);
+    this.bestPhrasing = new Int32Array(entryCount).fill(-1);
+    this.secondScore = new Float64Array(entryCount);
+    this.phrasingScore = new Float64Array(phrasingCount);
+    this.phrasingMatched = new Float64Array(phrasingCount);
+    this.phrasingSeen = new Uint8Array(phrasingCount);
+    this.touchedPhrasings = new Int32Array(phrasingCount);
+  }
+
+  /** Clear what the previous query touched. */
+  reset(): void {
+    for (let i = 0; i < this.touchedPhrasingCount; i++) {
+      const p = this.touchedPhrasings[i];
+      this.phrasingScore[p] = 0;
+      this.phrasingMatched[p] = 0;
+      this.phrasingSeen[p] = 0;
+    }
+    for (let i = 0; i < this.touchedEntryCount; i++) {
+      const e = this.touchedEntries[i];
+      this.entryScore[e] = 0;
+      this.answerScore[e] = 0;
+      this.bestScore[e] = 0;
+      this.secondScore[e] = 0;
+      this.bestPhrasing[e] = -1;
+      this.entrySeen[e] = 0;
+    }
+    this.touchedPhrasingCount = 0;
+    this.touchedEntryCount = 0;
+  }
+
+  /** Add feature f's contribution (query weight qw) to every phrasing holding it. */
+  addPhrasings(postings: Postings, f: number, qw: number): void {
+    const { docs, weights } = postings;
+    for (let i = postings.offsets[f], end = postings.offsets[f + 1]; i < end; i++) {
+      const p = docs[i];
+      if (this.phrasingSeen[p] === 0) {
+        this.phrasingSeen[p] = 1;
+        this.touchedPhrasings[this.touchedPhrasingCount++] = p;
+      }
+      this.phrasingScore[p] += qw * weights[i];
+      this.phrasingMatched[p] += qw;
+    }
+  }
+
+  /** Add feature f's contribution to an entry-level accumulator (whole-entry or answer field). */
+  addEntries(postings: Postings, f: number, qw: number, target: Float64Array): void {
+    const { docs, weights } = postings;
+    for (let i = postings.offsets[f], end = postings.offsets[f + 1]; i < end; i++) {
+      const e = docs[i];
+      this.touchEntry(e);
+      target[e] += qw * weights[i];
+    }
+  }
+
+  /** Top k entries by `combine(bestPhrasing, entry, answer)`, ties broken by id rank. */
+  rank(
+    phrasingEntry: Int32Array,
+    idRank: Int32Array,
+    k: number,
+    combine: (e: number, bestPhrasing: number, entry: number, answer: number, second: number) => number,
+    adjust: (phrasing: number, score: number, matched: number) => number,
+  ): RankedEntry[] {
+    for (let i = 0; i < this.touchedPhrasingCount; i++) {
+      const p = this.touchedPhrasings[i];
+      const e = phrasingEntry[p];
+      this.touchEntry(e);
+      const s = adjust(p, this.phrasingScore[p], this.phrasingMatched[p]);
+      const best = this.bestPhrasing[e];
+      if (best < 0 || s > this.bestScore[e] || (s === this.bestScore[e] && p < best)) {
+        this.secondScore[e] = this.bestScore[e];
+        this.bestScore[e] = s;
+        this.bestPhrasing[e] = p;
+      } else if (s > this.secondScore[e]) this.secondScore[e] = s;
+    }
+    const topEntries: number[] = [];
+    const topScores: number[] = [];
+    for (let i = 0; i < this.touchedEntryCount; i++) {
+      const e = this.touchedEntries[i];
+      const score = combine(e, this.bestScore[e], this.entryScore[e], this.answerScore[e], this.secondScore[e]);
+      if (score <= 0) continue;
+      let at = topEntries.length;
+      while (at > 0 && (topScores[at - 1] < score || (topScores[at - 1] === score && idRank[topEntries[at - 1]] > idRank[e]))) {
+        at--;
+      }
+      if (at >= k) continue;
+      topEntries.splice(at, 0, e);
+      topScores.splice(at, 0, score);
+      if (topEntries.length > k) {
+        topEntries.pop();
+        topScores.pop();
+      }
+    }
+    return topEntries.map((entry, i) => {
+      const phrasing = this.bestPhrasing[entry];
+      return { entry, score: topScores[i], phrasing, matched: phrasing >= 0 ? this.phrasingMatched[phrasing] : 0 };
+    });
+  }
+
+  private touchEntry(e: number): void {
+    if (this.entrySeen[e] === 0) {
+      this.entrySeen[e] = 1;
+      this.touchedEntries[this.touchedEntryCount++] = e;
+    }
+  }
+}

@@ -1,0 +1,120 @@
+import { Injectable } from '@nestjs/common';
+import { RedisService } from '#redis';
+import { decodeTurn, encodeTurn, type StoredTurn } from './turn.js';
+
+/** Result of opening a turn: either a fresh sequence number and context, or a duplicate. */
+export type BeginTurnResult =
+  | { kind: 'new'; seq: number; recent: StoredTurn[] }
+  | { kind: 'duplicate'; stored: string };
+
+/** Marker stored under a clientMsgId while its turn is being answered. */
+export const PENDING = '__pending__';
+
+// Atomic and one round trip: claim the clientMsgId (if any), take the next sequence number and
+// read the recent turns. All keys share the user's hash tag, so this also runs on a cluster.
+const BEGIN_TURN = `
+if ARGV[3] == '1' then
+  local claimed = redis.call('SET', KEYS[3], ARGV[4], 'NX', 'EX', ARGV[2])
+  if not claimed then return {0, redis.call('GET', KEYS[3]) or ''} end
+end
+local seq = redis.call('INCR', KEYS[2])
+local n = tonumber(ARGV[1])
+local recent = {}
+if n > 0 then recent = redis.call('LRANGE', KEYS[1], 0, n - 1) end
+return {1, seq, recent}`;
+
+export interface HistoryLimits {
+  ttlSec: number;
+  maxTurns: number;
+}
+
+/**
+ * Conversation history in Redis, keyed by tenant and end user. Newest turn first in a list;
+ * writes are one MULTI round trip (push, trim, refresh expiry); reads go to the primary.
+ */
+@Injectable()
+export class HistoryRepository {
+  constructor(private readonly redis: RedisService) {
+    redis.client.defineCommand('fengdaBeginTurn', { numberOfKeys: 3, lua: BEGIN_TURN });
+  }
+
+  /** The user's keys share the `{t:…:u:…}` hash tag: one slot per user on Redis Cluster. */
+  keys(tenantId: string, userId: string): { history: string; seq: string; base: string } {
+    const base = this.redis.key(`{t:${tenantId}:u:${userId}}`);
+    return { history: `${base}:history`, seq: `${base}:seq`, base };
+  }
+
+  messageKey(tenantId: string, userId: string, clientMsgId: string): string {
+    return `${this.keys(tenantId, userId).base}:msg:${clientMsgId}`;
+  }
+
+  async beginTurn(
+    tenantId: string,
+    userId: string,
+    options: { contextTurns: number; clientMsgId?: string; dedupTtlSec: number },
+  ): Promise<BeginTurnResult> {
+    const k = this.keys(tenantId, userId);
+    const msgKey = options.clientMsgId ? this.messageKey(tenantId, userId, options.clientMsgId) : `${k.base}:msg:-`;
+    const reply = (await (this.redis.client as unknown as BeginTurnCommand).fengdaBeginTurn(
+      k.history, k.seq, msgKey, options.contextTurns, options.dedupTtlSec, options.clientMsgId ? '1' : '0', PENDING,
+    )) as [number, number | string, string[]?];
+    if (reply[0] === 0) return { kind: 'duplicate', stored: String(reply[1]) };
+    return { kind: 'new', seq: Number(reply[1]), recent: (reply[2] ?? []).map(decodeTurn).reverse() };
+  }
+
+  /** Appends a turn, trims to the tenant's max, refreshes expiry, and records the dedup result. */
+  async completeTurn(
+    tenantId: string,
+    userId: string,
+    turn: StoredTurn,
+    limits: HistoryLimits,
+    dedup?: { clientMsgId: string; response: string; ttlSec: number },
+  ): Promise<void> {
+    const k = this.keys(tenantId, userId);
+    const tx = this.redis.client
+      .multi()
+      .lpush(k.history, encodeTurn(turn))
+      .ltrim(k.history, 0, limits.maxTurns - 1)
+      .expire(k.history, limits.ttlSec)
+      .expire(k.seq, limits.ttlSec);
+    if (dedup) tx.set(this.messageKey(tenantId, userId, dedup.clientMsgId), dedup.response, 'EX', dedup.ttlSec);
+    const results = await tx.exec();
+    const failed = results?.find(([error]) => error);
+    if (failed) throw failed[0];
+  }
+
+  /** Releases a clientMsgId claim when its turn could not be completed, so a retry can run. */
+  async releaseClaim(tenantId: string, userId: string, clientMsgId: string): Promise<void> {
+    await this.redis.client.del(this.messageKey(tenantId, userId, clientMsgId));
+  }
+
+  async readClaim(tenantId: string, userId: string, clientMsgId: string): Promise<string | null> {
+    return this.redis.client.get(this.messageKey(tenantId, userId, clientMsgId));
+  }
+
+  /** All stored turns, oldest first. */
+  async list(tenantId: string, userId: string): Promise<StoredTurn[]> {
+    const raw = await this.redis.client.lrange(this.keys(tenantId, userId).history, 0, -1);
+    return raw.map(decodeTurn).reverse();
+  }
+
+  /** Erases the user's history, sequence and remembered replies. Returns whether anything existed. */
+  async erase(tenantId: string, userId: string): Promise<boolean> {
+    const k = this.keys(tenantId, userId);
+    const msgKeys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, found] = await this.redis.client.scan(cursor, 'MATCH', `${escapeGlob(k.base)}:msg:*`, 'COUNT', 1000);
+      cursor = next;
+      msgKeys.push(...found);
+    } while (cursor !== '0');
+    const removed = await this.redis.client.del(k.history, k.seq, ...msgKeys);
+    return removed > 0;
+  }
+}
+
+interface BeginTurnCommand {
+  fengdaBeginTurn(...args: (string | number)[]): Promise<unknown>;
+}
+
+const escapeGlob = (value: string): string => value.replace(/[*?[\]\\]/g, '\\$&');

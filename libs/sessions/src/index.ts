@@ -1,0 +1,3 @@
+export * from './history.repository.js';
+export * from './sessions.module.js';
+export * from './turn.js';

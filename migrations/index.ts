@@ -1,0 +1,4 @@
+import { InitialSchema1763769600000 } from './1763769600000-initial-schema.js';
+
+/** Every migration, in order. Listed explicitly so builds and tests load exactly the same set. */
+export const MIGRATIONS = [InitialSchema1763769600000];
