@@ -189,7 +189,8 @@ function terminalLine(name, line, fromStderr) {
     return fromStderr ? `[${name}] ${line}` : null;
   }
   if (typeof record?.level !== 'number' || record.level < WARN_LEVEL) return null;
-  const { level, time, pid, hostname, msg, err, ...context } = record;
+  // Drop the fields every line has; what is left is the useful context.
+  const { level, time: _time, pid: _pid, hostname: _hostname, msg, err, ...context } = record;
   const extra = Object.keys(context).length ? ` ${JSON.stringify(context)}` : '';
   const stack = err?.stack ? `\n${err.stack.replace(/^/gm, '    ')}` : err ? ` ${JSON.stringify(err)}` : '';
   return `[${name}] ${LEVEL_NAMES[level] ?? `LEVEL ${level}`} ${msg ?? ''}${extra}${stack}`;

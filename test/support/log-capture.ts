@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from '#observability';
 
 /** A JSON logger whose lines the test can read back (isolation and PII assertions). */
 export class LogCapture {
@@ -13,8 +14,8 @@ export class LogCapture {
         done();
       },
     });
-    // Same shape as production's createLogger, but into memory.
-    this.logger = pino({ level, base: { app }, messageKey: 'msg' }, sink);
+    // The production logger (context mixin, redaction), writing into memory.
+    this.logger = createLogger({ level, app }, sink);
   }
 
   text(): string {

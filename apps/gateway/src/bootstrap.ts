@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, ErrorCode } from '#common';
 import type { CoreOptions } from '#config';
 import { LogContexts, NestPinoLogger } from '#observability';
 import { GatewayModule } from './gateway.module.js';
@@ -12,6 +13,21 @@ import { toErrorBody } from './http/error-body.js';
 import { createValidationPipe } from './http/validation.pipe.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+// No route takes more than a few levels; deeper bodies only serve to exhaust the stack of
+// recursive transformers, so they are refused before validation.
+const MAX_BODY_DEPTH = 16;
+
+/** Iterative (stack-safe) depth check of a parsed JSON body. */
+const exceedsDepth = (body: unknown, max: number): boolean => {
+  const stack: [unknown, number][] = [[body, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return false;
+};
 
 /** Builds the gateway (not yet listening): used by `main.ts` and by the end-to-end tests. */
 export const createGatewayApp = async (core: CoreOptions): Promise<NestFastifyApplication> => {
@@ -39,6 +55,9 @@ export const createGatewayApp = async (core: CoreOptions): Promise<NestFastifyAp
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     void reply.header('x-request-id', request.id);
     LogContexts.run({ requestId: request.id }, done);
+  });
+  fastify.addHook('preValidation', (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
+    done(exceedsDepth(request.body, MAX_BODY_DEPTH) ? new DomainError(ErrorCode.ValidationFailed, `request body is nested deeper than ${MAX_BODY_DEPTH} levels`) : undefined);
   });
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     logger.info(

@@ -53,6 +53,7 @@ export class ChatTurnService {
       contextTurns: config.contextTurns,
       clientMsgId: input.clientMsgId,
       dedupTtlSec: DEDUP_TTL_SEC,
+      seqTtlSec: config.historyTtlSec,
     });
     if (begun.kind === 'duplicate') return this.replayDuplicate(tenant, userId, input.clientMsgId!, begun.stored, deadlineAt);
 

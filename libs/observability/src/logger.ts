@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import { LogContexts } from './log-context.js';
 
 export type { Logger } from 'pino';
@@ -8,8 +8,9 @@ export type { Logger } from 'pino';
  * request (from the log context) so one tenant's lines can be found and nobody else's
  * appear among them.
  */
-export const createLogger = (options: { level: string; app: string }): Logger =>
-  pino({
+export const createLogger = (options: { level: string; app: string }, destination?: DestinationStream): Logger =>
+  pino(
+    {
     level: options.level,
     base: { app: options.app },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -24,4 +25,6 @@ export const createLogger = (options: { level: string; app: string }): Logger =>
       paths: ['req.headers.authorization', 'headers.authorization', 'apiKey', 'token', 'password', 'query', 'answer'],
       censor: '[redacted]',
     },
-  });
+    },
+    destination,
+  );

@@ -27,7 +27,7 @@ const segmenter = new Intl.Segmenter('zh', { granularity: 'word' });
 const wordCache = new Map<string, readonly Token[]>();
 const WORD_CACHE_LIMIT = 200_000;
 
-/** NFKC (folds full-width forms to half-width), lowercase, and unify apostrophes and dashes. */
+/** NFKC (folds full-width forms to half-width), lowercase, and unify apostrophe variants. */
 export function normalizeText(text: string): string {
   return text
     .normalize('NFKC')
@@ -91,7 +91,11 @@ function analyzeCjk(run: string, out: Token[]): void {
 
 /** Full analysis of a text in reading order: English words (stemmed or marked stop) and Chinese terms. */
 export function analyze(text: string): Token[] {
-  const normalized = normalizeText(text);
+  return analyzeNormalized(normalizeText(text));
+}
+
+/** {@link analyze} for text already passed through {@link normalizeText}. */
+export function analyzeNormalized(normalized: string): Token[] {
   const out: Token[] = [];
   if (!CJK_CHAR.test(normalized)) {
     analyzeLatin(normalized, out);

@@ -1,37 +1,53 @@
-import { normalizeText, type Token } from './analyzer.js';
+import { analyzeNormalized, normalizeText } from './analyzer.js';
+import type { GramEncoder } from './gram-encoder.js';
+import { CONCEPTS } from './synonyms.js';
 
 /** Feature classes; each has its own weight so n-grams and bigrams only nudge the word-level match. */
-export const FeatureClass = { Term: 0, WordBigram: 1, CharGram: 2, StopWord: 3, CjkChar: 4, PhraseGram: 5 } as const;
+export const FeatureClass = {
+  Term: 0,
+  WordBigram: 1,
+  CharGram: 2,
+  StopWord: 3,
+  CjkChar: 4,
+  PhraseGram: 5,
+  Concept: 6,
+} as const;
 export type FeatureClass = (typeof FeatureClass)[keyof typeof FeatureClass];
 
-export const FEATURE_CLASS_COUNT = 6;
+export const FEATURE_CLASS_COUNT = 7;
 
 // Non-term classes carry a one-character prefix so their keys never collide with plain terms.
-const PREFIX = ['', '\u0001', '\u0002', '\u0003', '\u0004', '\u0005'];
+const PREFIX = ['', '\u0001', '\u0002', '\u0003', '\u0004', '\u0005', '\u0006'];
 
-/** Settings of feature extraction that the index passes through from its options. */
+/** Settings of feature extraction, derived from the index options. */
 export interface FeatureSettings {
   readonly classWeights: readonly number[];
   readonly charGramSize: number;
   /** Words shorter than this get no character n-grams (they are matched exactly instead). */
   readonly charGramMinLength: number;
-  readonly phraseGramMin: number;
-  readonly phraseGramMax: number;
+  readonly phraseGramSize: number;
 }
 
 /** A text's features with their counts, plus its length in tokens for BM25 length normalisation. */
 export interface FeatureBag {
+  /** Class-prefixed features other than phrase n-grams. */
   readonly counts: Map<string, number>;
+  /** Phrase n-grams by encoded key. */
+  readonly grams: Map<number, number>;
+  /** Phrase n-grams holding a character the KB never used (they cannot match). */
+  readonly unknownGrams: number;
   readonly length: number;
 }
 
 /** Class of a feature key (inverse of the prefixing above). */
 export function featureClass(key: string): FeatureClass {
   const code = key.charCodeAt(0);
-  return code >= 1 && code <= 5 ? (code as FeatureClass) : FeatureClass.Term;
+  return code >= 1 && code < FEATURE_CLASS_COUNT ? (code as FeatureClass) : FeatureClass.Term;
 }
 
+// In-word n-grams depend only on the word; vocabularies are small and repetitive, so memoise them.
 const gramCache = new Map<string, readonly string[]>();
+const GRAM_CACHE_LIMIT = 200_000;
 
 function charGrams(term: string, n: number): readonly string[] {
   const cacheKey = `${n}\u0000${term}`;
@@ -40,54 +56,81 @@ function charGrams(term: string, n: number): readonly string[] {
   const padded = `^${term}$`;
   const grams: string[] = [];
   for (let i = 0; i + n <= padded.length; i++) grams.push(PREFIX[FeatureClass.CharGram] + padded.slice(i, i + n));
-  if (gramCache.size > 200_000) gramCache.clear();
+  if (gramCache.size >= GRAM_CACHE_LIMIT) gramCache.clear();
   gramCache.set(cacheKey, grams);
   return grams;
 }
 
-function add(counts: Map<string, number>, key: string): void {
-  counts.set(key, (counts.get(key) ?? 0) + 1);
+/**
+ * Receives the features of a text. Phrase n-grams, by far the most numerous, are not emitted one by one:
+ * the sink gets the normalised phrase and encodes its n-grams itself (see GramEncoder).
+ */
+export interface FeatureSink {
+  feature(key: string): void;
+  phrase(phrase: string): void;
 }
 
-/** Turn analysed tokens into weighted-class features; classes with weight 0 are not generated at all. */
-export function extractFeatures(tokens: readonly Token[], settings: FeatureSettings, text?: string): FeatureBag {
+/**
+ * Emit the class-prefixed features of a text; classes with weight 0 are not generated. Returns the text's
+ * length in tokens (for BM25). `wordsOnly` (used for answers) keeps words and concepts only: bigrams and n-grams of
+ * long answers would cost much and add noise.
+ */
+export function emitFeatures(text: string, settings: FeatureSettings, sink: FeatureSink, wordsOnly = false): number {
   const w = settings.classWeights;
-  const counts = new Map<string, number>();
+  const bigrams = !wordsOnly && w[FeatureClass.WordBigram] > 0;
+  const emit = (key: string): void => sink.feature(key);
+  const normalized = normalizeText(text);
   let length = 0;
   let previous: string | undefined;
-  for (const token of tokens) {
+  for (const token of analyzeNormalized(normalized)) {
     switch (token.kind) {
       case 'word':
+      case 'stop': {
         length++;
-        add(counts, token.term);
-        if (w[FeatureClass.WordBigram] > 0 && previous !== undefined) {
-          add(counts, PREFIX[FeatureClass.WordBigram] + previous + ' ' + token.term);
-        }
+        const isStop = token.kind === 'stop';
+        if (!isStop) emit(token.term);
+        else if (w[FeatureClass.StopWord] > 0) emit(PREFIX[FeatureClass.StopWord] + token.term);
+        if (bigrams && previous !== undefined) emit(PREFIX[FeatureClass.WordBigram] + previous + ' ' + token.term);
         previous = token.term;
-        if (w[FeatureClass.CharGram] > 0 && token.term.length >= settings.charGramMinLength) {
-          for (const gram of charGrams(token.term, settings.charGramSize)) add(counts, gram);
+        if (isStop) break;
+        if (w[FeatureClass.Concept] > 0) {
+          const concept = CONCEPTS.get(token.term);
+          if (concept !== undefined) emit(PREFIX[FeatureClass.Concept] + concept);
+        }
+        if (!wordsOnly && w[FeatureClass.CharGram] > 0 && token.term.length >= settings.charGramMinLength) {
+          for (const gram of charGrams(token.term, settings.charGramSize)) emit(gram);
         }
         break;
-      case 'stop':
-        length++;
-        if (w[FeatureClass.StopWord] > 0) add(counts, PREFIX[FeatureClass.StopWord] + token.term);
-        break;
+      }
       case 'cjk-word':
       case 'cjk-bigram':
         length++;
-        add(counts, token.term);
+        emit(token.term);
         previous = undefined;
         break;
       case 'cjk-char':
-        if (w[FeatureClass.CjkChar] > 0) add(counts, PREFIX[FeatureClass.CjkChar] + token.term);
+        if (w[FeatureClass.CjkChar] > 0) emit(PREFIX[FeatureClass.CjkChar] + token.term);
         break;
     }
   }
-  if (text !== undefined && w[FeatureClass.PhraseGram] > 0) {
-    const s = ' ' + normalizeText(text).replace(/[^\p{L}\p{N}]+/gu, ' ').trim() + ' ';
-    for (let n = settings.phraseGramMin; n <= settings.phraseGramMax; n++) {
-      for (let i = 0; i + n <= s.length; i++) add(counts, PREFIX[FeatureClass.PhraseGram] + s.slice(i, i + n));
-    }
+  if (!wordsOnly && w[FeatureClass.PhraseGram] > 0) {
+    sink.phrase(` ${normalized.replace(/[^\p{L}\p{N}]+/gu, ' ').trim()} `);
   }
-  return { counts, length };
+  return length;
+}
+
+/** Features of a query with their counts; phrase n-grams are encoded with the index's (frozen) encoder. */
+export function extractFeatures(text: string, settings: FeatureSettings, encoder: GramEncoder): FeatureBag {
+  const counts = new Map<string, number>();
+  const grams = new Map<number, number>();
+  let unknownGrams = 0;
+  const countGram = (key: number): void => {
+    if (key < 0) unknownGrams++;
+    else grams.set(key, (grams.get(key) ?? 0) + 1);
+  };
+  const length = emitFeatures(text, settings, {
+    feature: (key) => counts.set(key, (counts.get(key) ?? 0) + 1),
+    phrase: (phrase) => encoder.forEach(phrase, countGram),
+  });
+  return { counts, grams, unknownGrams, length };
 }

@@ -1,64 +1,59 @@
-/** Tunables of {@link RetrievalIndex}; defaults were tuned on the dev splits of the evaluation sets. */
+/** Tunables of {@link RetrievalIndex}; defaults were tuned on the dev splits of the evaluation sets only. */
 export interface RetrievalOptions {
   /** BM25 term-frequency saturation for phrasing and answer documents. */
   k1: number;
   /** BM25 length normalisation for phrasing and answer documents. */
   b: number;
-  /** BM25 saturation for the whole-entry document (all phrasings of an entry concatenated). */
-  entryK1: number;
-  /** BM25 length normalisation for the whole-entry document. */
-  entryB: number;
-  /** Weight of the best single phrasing (question or a similar question) of an entry. */
+  /**
+   * Exponent of the phrasing-coverage factor: a phrasing's BM25 score is multiplied by
+   * (share of the phrasing's IDF mass the query matched)^coveragePower, so phrasings with important
+   * words the query lacks ("virtual card" for "card") rank lower. 0 disables it.
+   */
+  coveragePower: number;
+  /** Weight of the best single phrasing (question or one similar question) of an entry. */
   phrasingWeight: number;
-  /** Weight of the whole-entry score, which rewards query words spread over several phrasings. */
+  /** Weight of the whole-entry score: query words weighted by the share of the entry's phrasings holding them. */
   entryWeight: number;
-  /** Weight of the answer text; low because answers talk about more than what the entry is about. */
+  /** Weight of the answer text; low because an answer talks about more than what its entry is about. */
   answerWeight: number;
-  /** Weight of adjacent content-word pairs ("not received" vs "received"). */
+  /** Exponent applied to IDF; below 1 flattens the gap between rare and common words. */
+  idfPower: number;
+  /** Weight of adjacent-word pairs, stop-words included ("how long", "not received"). */
   bigramWeight: number;
-  /** Weight of character n-grams of words, which tolerate typos and unstemmed variants. */
+  /** Weight of character n-grams inside words, which tolerate typos and unstemmed variants. */
   charGramWeight: number;
-  /** Length n of character n-grams (word padded with ^ and $). */
+  /** Length n of in-word character n-grams (word padded with ^ and $). */
   charGramSize: number;
-  /** Shortest word that gets character n-grams. */
+  /** Shortest word that gets in-word character n-grams. */
   charGramMinLength: number;
-  /** Weight of stop-words (0 drops them from scoring). */
-  stopWordWeight: number;
-  /** Weight of single Chinese characters (bigrams and dictionary words have weight 1). */
-  cjkCharWeight: number;
-  entryMode: number;
-  entryGamma: number;
-  phrasingMode: number;
-  phrasingGamma: number;
-  entryNormPower: number;
-  secondWeight: number;
+  /** Weight of character n-grams across the whole normalised phrase (word boundaries and stop-words included). */
   phraseGramWeight: number;
-  phraseGramMin: number;
-  phraseGramMax: number;
+  /** Length n of phrase character n-grams. */
+  phraseGramSize: number;
+  /** Weight of the shared concept of generic near-synonyms ("buy"/"purchase"). 0 disables the thesaurus. */
+  conceptWeight: number;
+  /** Weight of stop-words as unigrams (0: they only take part in bigrams and phrase n-grams). */
+  stopWordWeight: number;
+  /** Weight of single Chinese characters (Chinese words and character bigrams have weight 1). */
+  cjkCharWeight: number;
 }
 
-/** Tuned defaults. */
+/** Tuned defaults (dev splits of banking77-en and bitext-customer-support-en). */
 export const DEFAULT_OPTIONS: Readonly<RetrievalOptions> = Object.freeze({
   k1: 1.2,
-  b: 0.75,
-  entryK1: 1.2,
-  entryB: 0.75,
+  b: 0.6,
+  coveragePower: 1.5,
   phrasingWeight: 1,
   entryWeight: 0.5,
-  answerWeight: 0.1,
-  bigramWeight: 0.5,
-  charGramWeight: 0.2,
+  answerWeight: 0.4,
+  idfPower: 0.75,
+  bigramWeight: 0.2,
+  charGramWeight: 0,
   charGramSize: 3,
   charGramMinLength: 4,
+  phraseGramWeight: 0.15,
+  phraseGramSize: 4,
+  conceptWeight: 0.5,
   stopWordWeight: 0,
   cjkCharWeight: 0.3,
-  entryMode: 0,
-  entryGamma: 1,
-  phrasingMode: 0,
-  phrasingGamma: 1,
-  entryNormPower: 0,
-  secondWeight: 0,
-  phraseGramWeight: 0,
-  phraseGramMin: 3,
-  phraseGramMax: 5,
 });

@@ -10,6 +10,14 @@ export interface RankedEntry {
   readonly matched: number;
 }
 
+/** How per-field scores become one entry score; supplied by the index from its options. */
+export interface Scorer {
+  /** Final score of a phrasing from its BM25 score and the query weight it matched. */
+  phrasing(phrasing: number, bm25: number, matched: number): number;
+  /** Entry score from its best phrasing, whole-entry and answer scores. */
+  entry(bestPhrasing: number, wholeEntry: number, answer: number): number;
+}
+
 /**
  * Per-index accumulators reused across searches. Only slots touched by the previous query are cleared,
  * so a query costs time proportional to its posting lists, not to the size of the KB.
@@ -27,7 +35,6 @@ export class SearchScratch {
   private touchedEntryCount = 0;
   private readonly bestScore: Float64Array;
   private readonly bestPhrasing: Int32Array;
-  private readonly secondScore: Float64Array;
 
   constructor(entryCount: number, phrasingCount: number) {
     this.entryScore = new Float64Array(entryCount);
@@ -36,7 +43,6 @@ export class SearchScratch {
     this.touchedEntries = new Int32Array(entryCount);
     this.bestScore = new Float64Array(entryCount);
     this.bestPhrasing = new Int32Array(entryCount).fill(-1);
-    this.secondScore = new Float64Array(entryCount);
     this.phrasingScore = new Float64Array(phrasingCount);
     this.phrasingMatched = new Float64Array(phrasingCount);
     this.phrasingSeen = new Uint8Array(phrasingCount);
@@ -56,7 +62,6 @@ export class SearchScratch {
       this.entryScore[e] = 0;
       this.answerScore[e] = 0;
       this.bestScore[e] = 0;
-      this.secondScore[e] = 0;
       this.bestPhrasing[e] = -1;
       this.entrySeen[e] = 0;
     }
@@ -88,36 +93,30 @@ export class SearchScratch {
     }
   }
 
-  /** Top k entries by `combine(bestPhrasing, entry, answer)`, ties broken by id rank. */
-  rank(
-    phrasingEntry: Int32Array,
-    idRank: Int32Array,
-    k: number,
-    combine: (e: number, bestPhrasing: number, entry: number, answer: number, second: number) => number,
-    adjust: (phrasing: number, score: number, matched: number) => number,
-  ): RankedEntry[] {
+  /** Top k entries by combined score, ties broken by id rank (lower first). */
+  rank(phrasingEntry: Int32Array, idRank: Int32Array, k: number, scorer: Scorer): RankedEntry[] {
     for (let i = 0; i < this.touchedPhrasingCount; i++) {
       const p = this.touchedPhrasings[i];
       const e = phrasingEntry[p];
       this.touchEntry(e);
-      const s = adjust(p, this.phrasingScore[p], this.phrasingMatched[p]);
       const best = this.bestPhrasing[e];
+      // Coverage only lowers a BM25 score, so a phrasing whose raw score cannot beat the best is skipped.
+      if (best >= 0 && this.phrasingScore[p] < this.bestScore[e]) continue;
+      const s = scorer.phrasing(p, this.phrasingScore[p], this.phrasingMatched[p]);
       if (best < 0 || s > this.bestScore[e] || (s === this.bestScore[e] && p < best)) {
-        this.secondScore[e] = this.bestScore[e];
         this.bestScore[e] = s;
         this.bestPhrasing[e] = p;
-      } else if (s > this.secondScore[e]) this.secondScore[e] = s;
+      }
     }
+    // Insertion into a small sorted array: k is tiny, and most candidates fail the first comparison.
     const topEntries: number[] = [];
     const topScores: number[] = [];
     for (let i = 0; i < this.touchedEntryCount; i++) {
       const e = this.touchedEntries[i];
-      const score = combine(e, this.bestScore[e], this.entryScore[e], this.answerScore[e], this.secondScore[e]);
-      if (score <= 0) continue;
+      const score = scorer.entry(this.bestScore[e], this.entryScore[e], this.answerScore[e]);
+      if (!(score > 0)) continue;
       let at = topEntries.length;
-      while (at > 0 && (topScores[at - 1] < score || (topScores[at - 1] === score && idRank[topEntries[at - 1]] > idRank[e]))) {
-        at--;
-      }
+      while (at > 0 && isBetter(score, idRank[e], topScores[at - 1], idRank[topEntries[at - 1]])) at--;
       if (at >= k) continue;
       topEntries.splice(at, 0, e);
       topScores.splice(at, 0, score);
@@ -138,4 +137,8 @@ export class SearchScratch {
       this.touchedEntries[this.touchedEntryCount++] = e;
     }
   }
+}
+
+function isBetter(score: number, rank: number, otherScore: number, otherRank: number): boolean {
+  return score > otherScore || (score === otherScore && rank < otherRank);
 }

@@ -13,7 +13,7 @@ export const STOP_WORDS: ReadonlySet<string> = new Set([
   'been', 'being', 'do', 'does', 'did', 'doing', 'have', 'has', 'had', 'having', 'will', 'would', 'shall', 'should',
   'can', 'could', 'may', 'might', 'must', 'some', 'any', 'please', 'pls', 'plz', 'kindly', 'hi', 'hello', 'hey',
   'thanks', 'thank', 'thx', 'ok', 'okay', 'oh', 'well', 'really', 'yet', 'get', 'got', 'like', 'want', 'need',
-  'know', 'tell', 'let', 'if', 'im', 'ive', 'id', 'ill', 'youre',
+  'know', 'tell', 'let', 'if', 'im', 'ive', 'youre',
 ]);
 
 /** Contractions expanded before tokenising (apostrophe already normalised to '). */

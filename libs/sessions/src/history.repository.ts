@@ -18,6 +18,7 @@ if ARGV[3] == '1' then
   if not claimed then return {0, redis.call('GET', KEYS[3]) or ''} end
 end
 local seq = redis.call('INCR', KEYS[2])
+if redis.call('TTL', KEYS[2]) < 0 then redis.call('EXPIRE', KEYS[2], ARGV[5]) end
 local n = tonumber(ARGV[1])
 local recent = {}
 if n > 0 then recent = redis.call('LRANGE', KEYS[1], 0, n - 1) end
@@ -51,12 +52,13 @@ export class HistoryRepository {
   async beginTurn(
     tenantId: string,
     userId: string,
-    options: { contextTurns: number; clientMsgId?: string; dedupTtlSec: number },
+    // seqTtlSec bounds a sequence key whose turn never completed (completeTurn refreshes it).
+    options: { contextTurns: number; clientMsgId?: string; dedupTtlSec: number; seqTtlSec?: number },
   ): Promise<BeginTurnResult> {
     const k = this.keys(tenantId, userId);
     const msgKey = options.clientMsgId ? this.messageKey(tenantId, userId, options.clientMsgId) : `${k.base}:msg:-`;
     const reply = (await (this.redis.client as unknown as BeginTurnCommand).fengdaBeginTurn(
-      k.history, k.seq, msgKey, options.contextTurns, options.dedupTtlSec, options.clientMsgId ? '1' : '0', PENDING,
+      k.history, k.seq, msgKey, options.contextTurns, options.dedupTtlSec, options.clientMsgId ? '1' : '0', PENDING, options.seqTtlSec ?? 7 * 24 * 3600,
     )) as [number, number | string, string[]?];
     if (reply[0] === 0) return { kind: 'duplicate', stored: String(reply[1]) };
     return { kind: 'new', seq: Number(reply[1]), recent: (reply[2] ?? []).map(decodeTurn).reverse() };

@@ -43,21 +43,36 @@ export const toErrorBody = (error: unknown): ErrorBody => {
   if (isDomainError(error)) {
     return { statusCode: STATUS_BY_CODE[error.code], code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
   }
+  // Nest wraps Fastify's own client errors (body parsing, size limit) in an HttpException;
+  // the original error says which kind it was.
+  const cause = error instanceof HttpException ? (error.cause as FastifyLikeError | undefined) : undefined;
+  const fastifyBody = fromFastifyError(cause ?? (error as FastifyLikeError));
+  if (fastifyBody) return fastifyBody;
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const response = error.getResponse();
     const message = typeof response === 'string' ? response : String((response as { message?: unknown }).message ?? error.message);
     return { statusCode: status, code: HTTP_CODES[status] ?? (status >= 500 ? ErrorCode.Internal : ErrorCode.ValidationFailed), message };
   }
-  const fastifyError = error as { code?: string; statusCode?: number; message?: string };
-  if (typeof fastifyError.code === 'string' && fastifyError.code in FASTIFY_CODES) {
-    const code = FASTIFY_CODES[fastifyError.code]!;
-    return { statusCode: STATUS_BY_CODE[code], code, message: fastifyError.message ?? code };
-  }
-  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
-    // Other Fastify client errors: malformed JSON, prototype poisoning, bad headers.
-    const code = fastifyError.statusCode === 400 ? ErrorCode.InvalidJson : (HTTP_CODES[fastifyError.statusCode] ?? ErrorCode.ValidationFailed);
-    return { statusCode: fastifyError.statusCode, code, message: fastifyError.message ?? 'bad request' };
-  }
   return { statusCode: 500, code: ErrorCode.Internal, message: 'internal error', errorId: randomUUID() };
+};
+
+interface FastifyLikeError {
+  code?: string;
+  statusCode?: number;
+  message?: string;
+}
+
+const fromFastifyError = (error: FastifyLikeError | undefined): ErrorBody | null => {
+  if (!error || typeof error !== 'object') return null;
+  if (typeof error.code === 'string' && error.code in FASTIFY_CODES) {
+    const code = FASTIFY_CODES[error.code]!;
+    return { statusCode: STATUS_BY_CODE[code], code, message: error.message ?? code };
+  }
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    // Other client errors raised while reading the request: malformed JSON, prototype poisoning.
+    const code = error.statusCode === 400 ? ErrorCode.InvalidJson : (HTTP_CODES[error.statusCode] ?? ErrorCode.ValidationFailed);
+    return { statusCode: error.statusCode, code, message: error.message ?? 'bad request' };
+  }
+  return null;
 };

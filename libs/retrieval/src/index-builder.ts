@@ -1,0 +1,243 @@
+import {
+  emitFeatures,
+  FEATURE_CLASS_COUNT,
+  FeatureClass,
+  featureClass,
+  type FeatureSettings,
+  type FeatureSink,
+} from './features.js';
+import { GramEncoder } from './gram-encoder.js';
+import { NumericMap } from './numeric-map.js';
+import type { RetrievalOptions } from './options.js';
+import { documentFrequency, PostingsBuilder, type Postings } from './postings.js';
+
+/** One FAQ entry of a tenant's knowledge base. */
+export interface KbDocument {
+  id: string;
+  question: string;
+  similarQuestions: string[];
+  answer: string;
+}
+
+/** Everything a built index holds; immutable once built. */
+export interface IndexData {
+  readonly ids: readonly string[];
+  /** Position of each entry in id order, for deterministic tie-breaking. */
+  readonly idRank: Int32Array;
+  readonly dictionary: ReadonlyMap<string, number>;
+  /** Encoded phrase n-gram → feature id (same id space as `dictionary`). */
+  readonly gramDictionary: NumericMap;
+  readonly gramEncoder: GramEncoder;
+  /** One document per phrasing (the question and each similar question). */
+  readonly phrasings: Postings;
+  /** One document per entry; weight = share of the entry's phrasings holding the feature. */
+  readonly entries: Postings;
+  readonly answers: Postings;
+  readonly phrasingEntry: Int32Array;
+  /** Sum of the weights of a phrasing's distinct features: what a query must match to cover all of it. */
+  readonly phrasingMass: Float64Array;
+  readonly featureWeight: Float64Array;
+  readonly answerFeatureWeight: Float64Array;
+  /** Weight an unseen feature of each class would have, so words the KB lacks lower the confidence. */
+  readonly unseenWeight: readonly number[];
+  readonly options: Readonly<RetrievalOptions>;
+  readonly settings: FeatureSettings;
+}
+
+/** Feature settings implied by the options. */
+export function featureSettings(o: Readonly<RetrievalOptions>): FeatureSettings {
+  const classWeights = new Array<number>(FEATURE_CLASS_COUNT).fill(0);
+  classWeights[FeatureClass.Term] = 1;
+  classWeights[FeatureClass.WordBigram] = o.bigramWeight;
+  classWeights[FeatureClass.CharGram] = o.charGramWeight;
+  classWeights[FeatureClass.StopWord] = o.stopWordWeight;
+  classWeights[FeatureClass.CjkChar] = o.cjkCharWeight;
+  classWeights[FeatureClass.PhraseGram] = o.phraseGramWeight;
+  classWeights[FeatureClass.Concept] = o.conceptWeight;
+  const { charGramSize, charGramMinLength, phraseGramSize } = o;
+  return { classWeights, charGramSize, charGramMinLength, phraseGramSize };
+}
+
+function bm25Idf(documents: number, df: number): number {
+  return Math.log(1 + (documents - df + 0.5) / (df + 0.5));
+}
+
+/** BM25 term-frequency saturation with length normalisation. */
+function bm25(k1: number, b: number): (tf: number, length: number, averageLength: number) => number {
+  return (tf, length, averageLength) => (tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * length) / averageLength));
+}
+
+/**
+ * Maps feature keys to dense ids and counts one document's features without a Map per document:
+ * `stamp[id]` says whether the id was already seen in the current document, `slot[id]` where its count is.
+ */
+class FeatureCounter implements FeatureSink {
+  readonly dictionary = new Map<string, number>();
+  readonly gramDictionary = new NumericMap();
+  readonly ids: number[] = [];
+  readonly counts: number[] = [];
+  private readonly stamp: number[] = [];
+  private readonly slot: number[] = [];
+  private current = 0;
+  private nextId = 0;
+  private readonly countGram = (key: number): void => {
+    let id = this.gramDictionary.get(key);
+    if (id < 0) {
+      id = this.newId();
+      this.gramDictionary.insert(key, id);
+    }
+    this.count(id);
+  };
+
+  constructor(private readonly encoder: GramEncoder) {}
+
+  feature(key: string): void {
+    this.count(this.idOf(this.dictionary, key));
+  }
+
+  phrase(phrase: string): void {
+    this.encoder.forEach(phrase, this.countGram);
+  }
+
+  get featureCount(): number {
+    return this.nextId;
+  }
+
+  private idOf(dictionary: Map<string, number>, key: string): number {
+    let id = dictionary.get(key);
+    if (id === undefined) {
+      id = this.newId();
+      dictionary.set(key, id);
+    }
+    return id;
+  }
+
+  private newId(): number {
+    this.stamp.push(0);
+    this.slot.push(0);
+    return this.nextId++;
+  }
+
+  private count(id: number): void {
+    if (this.stamp[id] === this.current) {
+      this.counts[this.slot[id]]++;
+      return;
+    }
+    this.stamp[id] = this.current;
+    this.slot[id] = this.ids.length;
+    this.ids.push(id);
+    this.counts.push(1);
+  }
+
+  /** Start a new document (clears the per-document lists). */
+  begin(): void {
+    this.current++;
+    this.ids.length = 0;
+    this.counts.length = 0;
+  }
+}
+
+/**
+ * Whole-entry postings derived from the phrasing postings: each list is in phrasing order, so the phrasings of
+ * one entry are adjacent and counting a run gives in how many of the entry's phrasings the feature occurs.
+ */
+function entryPostings(
+  phrasings: Postings,
+  phrasingEntry: Int32Array,
+  phrasingCount: readonly number[],
+  featureCount: number,
+): Postings {
+  const offsets = new Int32Array(featureCount + 1);
+  // An entry list is never longer than the phrasing list it comes from, so this bounds the total.
+  const docs = new Int32Array(phrasings.docs.length);
+  const weights = new Float32Array(phrasings.docs.length);
+  let size = 0;
+  for (let f = 0; f < featureCount; f++) {
+    const end = phrasings.offsets[f + 1];
+    for (let i = phrasings.offsets[f]; i < end; ) {
+      const entry = phrasingEntry[phrasings.docs[i]];
+      let run = 0;
+      while (i < end && phrasingEntry[phrasings.docs[i]] === entry) {
+        run++;
+        i++;
+      }
+      docs[size] = entry;
+      weights[size++] = run / phrasingCount[entry];
+    }
+    offsets[f + 1] = size;
+  }
+  return { offsets, docs: docs.slice(0, size), weights: weights.slice(0, size) };
+}
+
+/** Analyse and index `docs`. */
+export function buildIndexData(docs: readonly KbDocument[], o: Readonly<RetrievalOptions>): IndexData {
+  const settings = featureSettings(o);
+  const gramEncoder = new GramEncoder(o.phraseGramSize);
+  const counter = new FeatureCounter(gramEncoder);
+  const phrasingBuilder = new PostingsBuilder();
+  const answerBuilder = new PostingsBuilder();
+  const phrasingEntry: number[] = [];
+  const phrasingCount: number[] = [];
+  docs.forEach((doc, entry) => {
+    const seen = new Set<string>();
+    for (const text of [doc.question, ...doc.similarQuestions]) {
+      const key = text.trim().toLowerCase();
+      if (key === '' || seen.has(key)) continue;
+      seen.add(key);
+      counter.begin();
+      const length = emitFeatures(text, settings, counter);
+      phrasingBuilder.addDocument(counter.ids, counter.counts, length);
+      phrasingEntry.push(entry);
+    }
+    phrasingCount.push(seen.size);
+    counter.begin();
+    const length = doc.answer && o.answerWeight > 0 ? emitFeatures(doc.answer, settings, counter, true) : 0;
+    answerBuilder.addDocument(counter.ids, counter.counts, length);
+  });
+
+  gramEncoder.freeze();
+  const { dictionary, gramDictionary, featureCount } = counter;
+  const phrasings = phrasingBuilder.build(featureCount, bm25(o.k1, o.b));
+  const phrasingEntries = Int32Array.from(phrasingEntry);
+  const entries = entryPostings(phrasings, phrasingEntries, phrasingCount, featureCount);
+  const answers = answerBuilder.build(featureCount, bm25(o.k1, o.b));
+  const classOf = new Uint8Array(featureCount);
+  for (const [key, id] of dictionary) classOf[id] = featureClass(key);
+  gramDictionary.forEach((id) => (classOf[id] = FeatureClass.PhraseGram));
+  const n = docs.length;
+  const featureWeight = new Float64Array(featureCount);
+  const answerFeatureWeight = new Float64Array(featureCount);
+  for (let f = 0; f < featureCount; f++) {
+    const w = settings.classWeights[classOf[f]];
+    // IDF over entries, not phrasings: a word shared by all phrasings of one entry is the most telling.
+    featureWeight[f] = w * bm25Idf(n, documentFrequency(entries, f)) ** o.idfPower;
+    answerFeatureWeight[f] = w * bm25Idf(n, documentFrequency(answers, f)) ** o.idfPower;
+  }
+  const phrasingMass = new Float64Array(phrasingEntry.length);
+  for (let f = 0; f < featureCount; f++) {
+    for (let i = phrasings.offsets[f]; i < phrasings.offsets[f + 1]; i++) phrasingMass[phrasings.docs[i]] += featureWeight[f];
+  }
+  const maxIdf = bm25Idf(n, 0) ** o.idfPower;
+  const idRank = new Int32Array(n);
+  [...docs.keys()]
+    .sort((a, b) => (docs[a].id < docs[b].id ? -1 : docs[a].id > docs[b].id ? 1 : a - b))
+    .forEach((entry, rank) => (idRank[entry] = rank));
+
+  return {
+    ids: docs.map((d) => d.id),
+    idRank,
+    dictionary,
+    gramDictionary,
+    gramEncoder,
+    phrasings,
+    entries,
+    answers,
+    phrasingEntry: phrasingEntries,
+    phrasingMass,
+    featureWeight,
+    answerFeatureWeight,
+    unseenWeight: settings.classWeights.map((w) => w * maxIdf),
+    options: o,
+    settings,
+  };
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from '@jest/globals';
+import { performance } from 'node:perf_hooks';
+import { DEFAULT_CONFIDENCE_THRESHOLD } from './confidence.js';
+import { RetrievalIndex } from './retrieval-index.js';
+import { CHINESE_KB, ENGLISH_KB, PARAPHRASES, syntheticKb, UNRELATED } from './test-fixtures.js';
+
+const KB = [...ENGLISH_KB, ...CHINESE_KB];
+
+describe('RetrievalIndex', () => {
+  const index = RetrievalIndex.build(KB);
+
+  it('reports its size', () => {
+    expect(index.size).toBe(KB.length);
+    expect(RetrievalIndex.build([]).size).toBe(0);
+  });
+
+  it.each(PARAPHRASES)('ranks the right entry first for "%s"', (query, expected) => {
+    const hits = index.search(query);
+    expect(hits[0]?.id).toBe(expected);
+  });
+
+  it.each(PARAPHRASES)('is confident about the paraphrase "%s"', (query) => {
+    expect(index.search(query)[0].confidence).toBeGreaterThanOrEqual(DEFAULT_CONFIDENCE_THRESHOLD);
+  });
+
+  it.each(UNRELATED)('is not confident about the unrelated query "%s"', (query) => {
+    const top = index.search(query)[0];
+    expect(top?.confidence ?? 0).toBeLessThan(DEFAULT_CONFIDENCE_THRESHOLD);
+  });
+
+  it('returns hits best first with confidences in [0, 1] that never increase', () => {
+    const hits = index.search('my card is lost, how do I block it', 5);
+    expect(hits.length).toBeGreaterThan(1);
+    for (let i = 1; i < hits.length; i++) {
+      expect(hits[i].score).toBeLessThanOrEqual(hits[i - 1].score);
+      expect(hits[i].confidence).toBeLessThanOrEqual(hits[i - 1].confidence);
+    }
+    for (const hit of hits) {
+      expect(hit.confidence).toBeGreaterThanOrEqual(0);
+      expect(hit.confidence).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('returns [] for empty, stop-word-only or unmatched queries and honours the limit', () => {
+    expect(index.search('')).toEqual([]);
+    expect(index.search('   ?!  ')).toEqual([]);
+    expect(index.search('zzzzqqqq')).toEqual([]);
+    expect(index.search('card', 0)).toEqual([]);
+    expect(index.search('card', 2)).toHaveLength(2);
+  });
+
+  it('uses the answer text, weighted below the questions', () => {
+    const hits = index.search('interbank markup');
+    expect(hits[0].id).toBe('exchange-rate');
+    expect(hits[0].confidence).toBeLessThan(index.search('what exchange rate do you use')[0].confidence);
+  });
+
+  it('is deterministic and breaks ties by id', () => {
+    const twins = [
+      { id: 'b-twin', question: 'How do I reset my password?', similarQuestions: [], answer: '' },
+      { id: 'a-twin', question: 'How do I reset my password?', similarQuestions: [], answer: '' },
+      { id: 'c-other', question: 'Where is my parcel?', similarQuestions: [], answer: '' },
+    ];
+    const first = RetrievalIndex.build(twins).search('reset password');
+    const second = RetrievalIndex.build([...twins].reverse()).search('reset password');
+    expect(first.map((h) => h.id)).toEqual(['a-twin', 'b-twin']);
+    expect(second).toEqual(first);
+    expect(RetrievalIndex.build(KB).search('cancel my order')).toEqual(index.search('cancel my order'));
+  });
+
+  it('accepts tuning options', () => {
+    const questionsOnly = RetrievalIndex.build(KB, { answerWeight: 0 });
+    expect(questionsOnly.search('interbank markup')).toEqual([]);
+  });
+});
+
+describe('RetrievalIndex performance', () => {
+  const kb = syntheticKb(10_000);
+  const queries = kb.slice(0, 500).map((e, i) => (i % 2 === 0 ? e.similarQuestions[0] : `${e.question} please help`));
+
+  it('builds 10,000 entries fast and searches them in milliseconds', () => {
+    const start = performance.now();
+    const index = RetrievalIndex.build(kb);
+    const buildMs = performance.now() - start;
+    for (const q of queries.slice(0, 100)) index.search(q);
+    const searchStart = performance.now();
+    for (const q of queries) index.search(q);
+    const searchMs = (performance.now() - searchStart) / queries.length;
+    // Typically ~0.3 s and ~1 ms; bounds are generous for a loaded 2-core CI machine.
+    expect(buildMs).toBeLessThan(3000);
+    expect(searchMs).toBeLessThan(20);
+    expect(index.search(kb[1234].question)[0].id).toBe(kb[1234].id);
+  });
+
+  it('searches a 100-entry KB in well under a millisecond', () => {
+    const index = RetrievalIndex.build(kb.slice(0, 100));
+    const small = queries.slice(0, 100);
+    for (const q of small) index.search(q);
+    const start = performance.now();
+    for (let round = 0; round < 5; round++) for (const q of small) index.search(q);
+    expect((performance.now() - start) / (5 * small.length)).toBeLessThan(1);
+  });
+});
