@@ -3,13 +3,12 @@ import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ErrorCode } from '#common';
 import type { CoreOptions } from '#config';
 import { LogContexts, NestPinoLogger } from '#observability';
 import { GatewayModule } from './gateway.module.js';
 import { AllExceptionsFilter } from './http/all-exceptions.filter.js';
-import { toErrorBody } from './http/error-body.js';
 import { createValidationPipe } from './http/validation.pipe.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -66,13 +65,6 @@ export const createGatewayApp = async (core: CoreOptions): Promise<NestFastifyAp
     );
     done();
   });
-  // Errors raised before a route handler runs (body parsing, size limits) bypass Nest's filters.
-  fastify.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const body = toErrorBody(error);
-    if (body.statusCode >= 500) logger.error({ errorId: body.errorId, err: error.stack, requestId: request.id }, 'unhandled error');
-    void reply.status(body.statusCode).send(body);
-  });
-
   setupSwagger(app);
   await app.init();
   return app;
