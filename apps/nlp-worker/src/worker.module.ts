@@ -8,6 +8,7 @@ import { QueueModule } from '#queue';
 import { RedisModule } from '#redis';
 import { AnswerTurnProcessor } from './processors/answer-turn.processor.js';
 import { RecordAuditProcessor } from './processors/record-audit.processor.js';
+import { TurnCancellations } from './processors/turn-cancellations.service.js';
 
 /** The worker: queue consumers plus a small HTTP port for probes. */
 @Module({})
@@ -16,7 +17,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [CoreModule.forRoot(core), RedisModule, DatabaseModule, QueueModule, HealthModule, AnswerEngineModule, AuditModule],
-      providers: [AnswerTurnProcessor, RecordAuditProcessor],
+      providers: [AnswerTurnProcessor, RecordAuditProcessor, TurnCancellations],
     };
   }
 }

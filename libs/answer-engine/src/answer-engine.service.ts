@@ -7,6 +7,20 @@ import { EventBusService } from '#redis';
 import { DEFAULT_CONFIDENCE_THRESHOLD, RetrievalIndex, type SearchHit } from '#retrieval';
 import { isElliptical } from './follow-up.js';
 
+/** One question for the engine. */
+export interface AnswerRequest {
+  tenantId: string;
+  userId: string;
+  query: string;
+  /** Most recent last. */
+  history: readonly ContextTurn[];
+  threshold: number | null;
+  /** Aborted when nobody waits for the answer any more (deadline or client gone). */
+  signal?: AbortSignal;
+  /** Streams generated text to the waiting client, in order. */
+  onDelta?: (text: string) => void;
+}
+
 export interface EngineAnswer {
   answer: string | null;
   source: AnswerSource;
@@ -48,7 +62,8 @@ export class AnswerEngineService implements OnModuleInit {
     });
   }
 
-  async answer(tenantId: string, query: string, history: readonly ContextTurn[], threshold: number | null): Promise<EngineAnswer> {
+  async answer(request: AnswerRequest): Promise<EngineAnswer> {
+    const { tenantId, query, history, threshold } = request;
     const { index, answers } = await this.indexFor(tenantId);
     const minConfidence = threshold ?? DEFAULT_CONFIDENCE_THRESHOLD;
     const hit = this.bestHit(index, query, history, minConfidence);

@@ -22,6 +22,7 @@ export enum ErrorCode {
   Conflict = 'CONFLICT',
   TurnInProgress = 'TURN_IN_PROGRESS',
   RateLimited = 'RATE_LIMITED',
+  ClientClosed = 'CLIENT_CLOSED_REQUEST',
   Overloaded = 'OVERLOADED',
   DependencyUnavailable = 'DEPENDENCY_UNAVAILABLE',
   Internal = 'INTERNAL_ERROR',

@@ -25,6 +25,14 @@ export interface ChatTurnInput {
   clientMsgId?: string;
 }
 
+/** Streaming channels (WebSocket, SSE) pass these; plain REST does not. */
+export interface ChatTurnOptions {
+  /** Receives the answer's text as it is generated, in order. */
+  onDelta?: (text: string) => void;
+  /** Aborted when the client went away: the turn is abandoned and the worker told to stop. */
+  signal?: AbortSignal;
+}
+
 // A retried clientMsgId is recognised for this long.
 const DEDUP_TTL_SEC = 24 * 3600;
 const DUPLICATE_POLL_MS = 25;
@@ -45,7 +53,7 @@ export class ChatTurnService {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async handle(tenant: TenantSnapshot, userId: string, input: ChatTurnInput, requestId: string): Promise<ChatTurnResult> {
+  async handle(tenant: TenantSnapshot, userId: string, input: ChatTurnInput, requestId: string, options: ChatTurnOptions = {}): Promise<ChatTurnResult> {
     const started = this.clock.now();
     const { config } = tenant;
     const deadlineAt = started + config.answerDeadlineMs;
@@ -68,7 +76,13 @@ export class ChatTurnService {
       replyTo: this.replies.channel,
       requestId,
       confidenceThreshold: config.confidenceThreshold,
-    });
+    }, options);
+    if (options.signal?.aborted) {
+      // The client is gone: nobody will read this turn, so it is not stored, and a retry of the
+      // same clientMsgId may run again.
+      if (input.clientMsgId) await this.history.releaseClaim(tenant.id, userId, input.clientMsgId).catch(() => undefined);
+      throw new DomainError(ErrorCode.ClientClosed, 'the client closed the request');
+    }
     const result: ChatTurnResult = reply
       ? { answer: reply.answer ?? config.fallbackText, source: reply.source, confidence: reply.confidence, seq: begun.seq, ...(reply.entryId ? { entryId: reply.entryId } : {}) }
       : { answer: config.fallbackText, source: 'fallback', confidence: 0, seq: begun.seq };
@@ -98,11 +112,16 @@ export class ChatTurnService {
   }
 
   /** Enqueues the job and waits for the reply until the deadline; null means "answer the fallback". */
-  private async askWorker(tenant: TenantSnapshot, payload: AnswerTurnPayload): Promise<AnswerReply | null> {
-    const waiter = this.replies.expect(payload.turnId);
+  private async askWorker(_tenant: TenantSnapshot, payload: AnswerTurnPayload, options: ChatTurnOptions): Promise<AnswerReply | null> {
+    const waiter = this.replies.expect(payload.turnId, options.onDelta);
+    const aborted = abortPromise(options.signal);
     try {
       await this.answerQueue.add(JobName.AnswerTurn, payload);
-      const reply = await raceDeadline(waiter.reply, payload.deadlineAt - this.clock.now());
+      const reply = await raceDeadline(Promise.race([waiter.reply, aborted.promise]), payload.deadlineAt - this.clock.now());
+      if (reply === ABORTED) {
+        void this.replies.cancelTurn(payload.turnId).catch(() => undefined);
+        return null;
+      }
       return reply === DEADLINE_EXCEEDED ? null : reply;
     } catch (error) {
       // The queue is unreachable: the customer still gets the tenant's polite fallback.
@@ -110,6 +129,7 @@ export class ChatTurnService {
       return null;
     } finally {
       waiter.cancel();
+      aborted.dispose();
     }
   }
 
@@ -126,6 +146,20 @@ export class ChatTurnService {
     return JSON.parse(value) as ChatTurnResult;
   }
 }
+
+const ABORTED = Symbol('ABORTED');
+
+/** A promise that resolves when the signal aborts (never, without one); dispose removes the listener. */
+const abortPromise = (signal?: AbortSignal): { promise: Promise<typeof ABORTED>; dispose: () => void } => {
+  if (!signal) return { promise: new Promise(() => undefined), dispose: () => undefined };
+  let onAbort = (): void => undefined;
+  const promise = new Promise<typeof ABORTED>((resolve) => {
+    onAbort = () => resolve(ABORTED);
+    if (signal.aborted) resolve(ABORTED);
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
+};
 
 const toContextTurn = (t: StoredTurn): ContextTurn => ({
   seq: t.seq,

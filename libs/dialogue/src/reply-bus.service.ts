@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { LOGGER, type Logger } from '#observability';
-import type { AnswerReply } from '#queue';
+import type { AnswerReply, ReplyMessage, TurnCancel } from '#queue';
 import { RedisService } from '#redis';
+
+interface Waiter {
+  resolve: (reply: AnswerReply) => void;
+  onDelta?: (text: string) => void;
+}
 
 /**
  * Gets each answer back to the gateway instance that is holding the request. Every instance
@@ -14,47 +19,65 @@ import { RedisService } from '#redis';
 export class ReplyBusService implements OnModuleInit {
   readonly instanceId = randomUUID();
   readonly channel: string;
-  private readonly waiting = new Map<string, (reply: AnswerReply) => void>();
+  private readonly cancelChannel: string;
+  private readonly waiting = new Map<string, Waiter>();
 
   constructor(
     private readonly redis: RedisService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.channel = redis.key('reply', this.instanceId);
+    this.cancelChannel = redis.key('turn-cancel');
   }
 
   async onModuleInit(): Promise<void> {
     const sub = this.redis.subscriber;
     sub.on('message', (channel: string, message: string) => {
-      if (channel !== this.channel) return;
-      let reply: AnswerReply;
-      try {
-        reply = JSON.parse(message) as AnswerReply;
-      } catch {
-        this.logger.warn('ignored malformed reply');
-        return;
-      }
-      // No waiter means the deadline already answered the fallback: the late reply is dropped.
-      const deliver = this.waiting.get(reply.turnId);
-      if (deliver) {
-        this.waiting.delete(reply.turnId);
-        deliver(reply);
-      }
+      if (channel === this.channel) this.dispatch(message);
     });
     await sub.subscribe(this.channel);
   }
 
-  /** Registers interest in a turn's reply. Call `cancel` when giving up so a late reply is dropped. */
-  expect(turnId: string): { reply: Promise<AnswerReply>; cancel: () => void } {
+  /**
+   * Registers interest in a turn's reply; `onDelta` receives streamed text in order. Call
+   * `cancel` when giving up, so a late reply is dropped.
+   */
+  expect(turnId: string, onDelta?: (text: string) => void): { reply: Promise<AnswerReply>; cancel: () => void } {
     let cancel = (): void => undefined;
     const reply = new Promise<AnswerReply>((resolve) => {
-      this.waiting.set(turnId, resolve);
+      this.waiting.set(turnId, { resolve, onDelta });
       cancel = () => this.waiting.delete(turnId);
     });
     return { reply, cancel };
   }
 
+  /** Tells the workers to stop working on a turn nobody waits for any more. */
+  async cancelTurn(turnId: string): Promise<void> {
+    const message: TurnCancel = { turnId };
+    await this.redis.client.publish(this.cancelChannel, JSON.stringify(message));
+  }
+
   get pending(): number {
     return this.waiting.size;
+  }
+
+  private dispatch(raw: string): void {
+    let message: ReplyMessage;
+    try {
+      message = JSON.parse(raw) as ReplyMessage;
+    } catch {
+      this.logger.warn('ignored malformed reply');
+      return;
+    }
+    // No waiter means the deadline already answered the fallback: the late reply is dropped.
+    const waiter = this.waiting.get(message.turnId);
+    if (!waiter) return;
+    if (message.kind === 'delta') {
+      waiter.onDelta?.(message.text);
+      return;
+    }
+    this.waiting.delete(message.turnId);
+    const { kind: _kind, ...reply } = message;
+    waiter.resolve(reply);
   }
 }

@@ -78,3 +78,14 @@ export interface AnswerReply {
   confidence: number;
   entryId?: string;
 }
+
+/**
+ * What travels on a gateway instance's reply channel: zero or more `delta`s (streamed text, in
+ * order) and then exactly one `final`.
+ */
+export type ReplyMessage = { kind: 'delta'; turnId: string; text: string } | ({ kind: 'final' } & AnswerReply);
+
+/** Published on the turn-cancel channel when the client went away: the worker stops work on it. */
+export interface TurnCancel {
+  turnId: string;
+}

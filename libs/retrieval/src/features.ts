@@ -1,5 +1,5 @@
 import { analyzeNormalized, normalizeText } from './analyzer.js';
-import type { GramEncoder } from './gram-encoder.js';
+import type { FeatureKeys } from './feature-keys.js';
 import { CONCEPTS } from './synonyms.js';
 
 /** Feature classes; each has its own weight so n-grams and bigrams only nudge the word-level match. */
@@ -26,17 +26,6 @@ export interface FeatureSettings {
   /** Words shorter than this get no character n-grams (they are matched exactly instead). */
   readonly charGramMinLength: number;
   readonly phraseGramSize: number;
-}
-
-/** A text's features with their counts, plus its length in tokens for BM25 length normalisation. */
-export interface FeatureBag {
-  /** Class-prefixed features other than phrase n-grams. */
-  readonly counts: Map<string, number>;
-  /** Phrase n-grams by encoded key. */
-  readonly grams: Map<number, number>;
-  /** Phrase n-grams holding a character the KB never used (they cannot match). */
-  readonly unknownGrams: number;
-  readonly length: number;
 }
 
 /** Class of a feature key (inverse of the prefixing above). */
@@ -66,7 +55,11 @@ function charGrams(term: string, n: number): readonly string[] {
  * the sink gets the normalised phrase and encodes its n-grams itself (see GramEncoder).
  */
 export interface FeatureSink {
+  /** A class-prefixed string feature. */
   feature(key: string): void;
+  /** A bigram of adjacent token terms. */
+  bigram(first: string, second: string): void;
+  /** The normalised phrase, for character n-grams. */
   phrase(phrase: string): void;
 }
 
@@ -90,7 +83,7 @@ export function emitFeatures(text: string, settings: FeatureSettings, sink: Feat
         const isStop = token.kind === 'stop';
         if (!isStop) emit(token.term);
         else if (w[FeatureClass.StopWord] > 0) emit(PREFIX[FeatureClass.StopWord] + token.term);
-        if (bigrams && previous !== undefined) emit(PREFIX[FeatureClass.WordBigram] + previous + ' ' + token.term);
+        if (bigrams && previous !== undefined) sink.bigram(previous, token.term);
         previous = token.term;
         if (isStop) break;
         if (w[FeatureClass.Concept] > 0) {
@@ -119,18 +112,34 @@ export function emitFeatures(text: string, settings: FeatureSettings, sink: Feat
   return length;
 }
 
-/** Features of a query with their counts; phrase n-grams are encoded with the index's (frozen) encoder. */
-export function extractFeatures(text: string, settings: FeatureSettings, encoder: GramEncoder): FeatureBag {
-  const counts = new Map<string, number>();
-  const grams = new Map<number, number>();
-  let unknownGrams = 0;
-  const countGram = (key: number): void => {
-    if (key < 0) unknownGrams++;
-    else grams.set(key, (grams.get(key) ?? 0) + 1);
+/** Features of a query, resolved against a frozen vocabulary. */
+export interface QueryFeatures {
+  /** Known feature ids (each once). */
+  readonly known: ReadonlySet<number>;
+  /** Per feature class, how many features of the query the KB has never seen. */
+  readonly unseen: readonly number[];
+}
+
+/** Resolve a query's features against the index vocabulary. */
+export function queryFeatures(text: string, settings: FeatureSettings, keys: FeatureKeys): QueryFeatures {
+  const known = new Set<number>();
+  const unseenKeys = new Set<string>();
+  const unseen = new Array<number>(FEATURE_CLASS_COUNT).fill(0);
+  const resolve = (id: number, featureClassIfUnknown: FeatureClass): void => {
+    if (id >= 0) known.add(id);
+    else unseen[featureClassIfUnknown]++;
   };
-  const length = emitFeatures(text, settings, {
-    feature: (key) => counts.set(key, (counts.get(key) ?? 0) + 1),
-    phrase: (phrase) => encoder.forEach(phrase, countGram),
+  emitFeatures(text, settings, {
+    feature: (key) => {
+      const id = keys.stringId(key);
+      if (id >= 0) known.add(id);
+      else if (!unseenKeys.has(key)) {
+        unseenKeys.add(key);
+        unseen[featureClass(key)]++;
+      }
+    },
+    bigram: (first, second) => resolve(keys.pairId(first, second), FeatureClass.WordBigram),
+    phrase: (phrase) => keys.forEachGramId(phrase, (id) => resolve(id, FeatureClass.PhraseGram)),
   });
-  return { counts, grams, unknownGrams, length };
+  return { known, unseen };
 }

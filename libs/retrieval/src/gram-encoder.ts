@@ -11,7 +11,9 @@ export const MAX_GRAM_SIZE = 4;
  * at query time the encoder is frozen and n-grams with a character the KB never used cannot match.
  */
 export class GramEncoder {
-  private readonly codes = new Map<number, number>();
+  // Code unit → compact code (0: not assigned yet). A flat table: this runs once per character indexed.
+  private readonly codes = new Int32Array(0x10000);
+  private assigned = 0;
   private frozen = false;
 
   constructor(readonly size: number) {
@@ -42,11 +44,11 @@ export class GramEncoder {
   }
 
   private codeOf(unit: number): number {
-    const known = this.codes.get(unit);
-    if (known !== undefined) return known;
+    const known = this.codes[unit];
+    if (known !== 0) return known;
     if (this.frozen) return -1;
-    const code = Math.min(this.codes.size + 1, OVERFLOW);
-    this.codes.set(unit, code);
+    const code = Math.min(++this.assigned, OVERFLOW);
+    this.codes[unit] = code;
     return code;
   }
 }

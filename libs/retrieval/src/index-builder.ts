@@ -1,13 +1,5 @@
-import {
-  emitFeatures,
-  FEATURE_CLASS_COUNT,
-  FeatureClass,
-  featureClass,
-  type FeatureSettings,
-  type FeatureSink,
-} from './features.js';
-import { GramEncoder } from './gram-encoder.js';
-import { NumericMap } from './numeric-map.js';
+import { emitFeatures, FEATURE_CLASS_COUNT, FeatureClass, type FeatureSettings, type FeatureSink } from './features.js';
+import { FeatureKeys } from './feature-keys.js';
 import type { RetrievalOptions } from './options.js';
 import { documentFrequency, PostingsBuilder, type Postings } from './postings.js';
 
@@ -24,10 +16,8 @@ export interface IndexData {
   readonly ids: readonly string[];
   /** Position of each entry in id order, for deterministic tie-breaking. */
   readonly idRank: Int32Array;
-  readonly dictionary: ReadonlyMap<string, number>;
-  /** Encoded phrase n-gram → feature id (same id space as `dictionary`). */
-  readonly gramDictionary: NumericMap;
-  readonly gramEncoder: GramEncoder;
+  /** Frozen vocabulary: feature key → id. */
+  readonly keys: FeatureKeys;
   /** One document per phrasing (the question and each similar question). */
   readonly phrasings: Postings;
   /** One document per entry; weight = share of the entry's phrasings holding the feature. */
@@ -68,57 +58,44 @@ function bm25(k1: number, b: number): (tf: number, length: number, averageLength
 }
 
 /**
- * Maps feature keys to dense ids and counts one document's features without a Map per document:
+ * Counts one document's features by id without a Map per document:
  * `stamp[id]` says whether the id was already seen in the current document, `slot[id]` where its count is.
  */
 class FeatureCounter implements FeatureSink {
-  readonly dictionary = new Map<string, number>();
-  readonly gramDictionary = new NumericMap();
   readonly ids: number[] = [];
   readonly counts: number[] = [];
   private readonly stamp: number[] = [];
   private readonly slot: number[] = [];
   private current = 0;
-  private nextId = 0;
-  private readonly countGram = (key: number): void => {
-    let id = this.gramDictionary.get(key);
-    if (id < 0) {
-      id = this.newId();
-      this.gramDictionary.insert(key, id);
-    }
-    this.count(id);
-  };
+  private readonly countId = (id: number): void => this.count(id);
 
-  constructor(private readonly encoder: GramEncoder) {}
+  constructor(private readonly keys: FeatureKeys) {}
 
   feature(key: string): void {
-    this.count(this.idOf(this.dictionary, key));
+    this.count(this.keys.stringId(key));
+  }
+
+  bigram(first: string, second: string): void {
+    const id = this.keys.pairId(first, second);
+    if (id >= 0) this.count(id);
   }
 
   phrase(phrase: string): void {
-    this.encoder.forEach(phrase, this.countGram);
+    this.keys.forEachGramId(phrase, this.countId);
   }
 
-  get featureCount(): number {
-    return this.nextId;
-  }
-
-  private idOf(dictionary: Map<string, number>, key: string): number {
-    let id = dictionary.get(key);
-    if (id === undefined) {
-      id = this.newId();
-      dictionary.set(key, id);
-    }
-    return id;
-  }
-
-  private newId(): number {
-    this.stamp.push(0);
-    this.slot.push(0);
-    return this.nextId++;
+  /** Start a new document (clears the per-document lists). */
+  begin(): void {
+    this.current++;
+    this.ids.length = 0;
+    this.counts.length = 0;
   }
 
   private count(id: number): void {
+    while (this.stamp.length <= id) {
+      this.stamp.push(0);
+      this.slot.push(0);
+    }
     if (this.stamp[id] === this.current) {
       this.counts[this.slot[id]]++;
       return;
@@ -127,13 +104,6 @@ class FeatureCounter implements FeatureSink {
     this.slot[id] = this.ids.length;
     this.ids.push(id);
     this.counts.push(1);
-  }
-
-  /** Start a new document (clears the per-document lists). */
-  begin(): void {
-    this.current++;
-    this.ids.length = 0;
-    this.counts.length = 0;
   }
 }
 
@@ -172,8 +142,8 @@ function entryPostings(
 /** Analyse and index `docs`. */
 export function buildIndexData(docs: readonly KbDocument[], o: Readonly<RetrievalOptions>): IndexData {
   const settings = featureSettings(o);
-  const gramEncoder = new GramEncoder(o.phraseGramSize);
-  const counter = new FeatureCounter(gramEncoder);
+  const keys = new FeatureKeys(o.phraseGramSize);
+  const counter = new FeatureCounter(keys);
   const phrasingBuilder = new PostingsBuilder();
   const answerBuilder = new PostingsBuilder();
   const phrasingEntry: number[] = [];
@@ -195,15 +165,14 @@ export function buildIndexData(docs: readonly KbDocument[], o: Readonly<Retrieva
     answerBuilder.addDocument(counter.ids, counter.counts, length);
   });
 
-  gramEncoder.freeze();
-  const { dictionary, gramDictionary, featureCount } = counter;
+  keys.freeze();
+  const featureCount = keys.size;
   const phrasings = phrasingBuilder.build(featureCount, bm25(o.k1, o.b));
   const phrasingEntries = Int32Array.from(phrasingEntry);
   const entries = entryPostings(phrasings, phrasingEntries, phrasingCount, featureCount);
   const answers = answerBuilder.build(featureCount, bm25(o.k1, o.b));
   const classOf = new Uint8Array(featureCount);
-  for (const [key, id] of dictionary) classOf[id] = featureClass(key);
-  gramDictionary.forEach((id) => (classOf[id] = FeatureClass.PhraseGram));
+  for (let f = 0; f < featureCount; f++) classOf[f] = keys.classOf(f);
   const n = docs.length;
   const featureWeight = new Float64Array(featureCount);
   const answerFeatureWeight = new Float64Array(featureCount);
@@ -226,9 +195,7 @@ export function buildIndexData(docs: readonly KbDocument[], o: Readonly<Retrieva
   return {
     ids: docs.map((d) => d.id),
     idRank,
-    dictionary,
-    gramDictionary,
-    gramEncoder,
+    keys,
     phrasings,
     entries,
     answers,

@@ -28,7 +28,7 @@ export interface RetrievalOptions {
   charGramMinLength: number;
   /** Weight of character n-grams across the whole normalised phrase (word boundaries and stop-words included). */
   phraseGramWeight: number;
-  /** Length n of phrase character n-grams. */
+  /** Length n of phrase character n-grams (1..4: n-grams are keyed by exact 52-bit integers). */
   phraseGramSize: number;
   /** Weight of the shared concept of generic near-synonyms ("buy"/"purchase"). 0 disables the thesaurus. */
   conceptWeight: number;

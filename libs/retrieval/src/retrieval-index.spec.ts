@@ -74,30 +74,12 @@ describe('RetrievalIndex', () => {
   });
 });
 
-describe('RetrievalIndex performance', () => {
-  const kb = syntheticKb(10_000);
-  const queries = kb.slice(0, 500).map((e, i) => (i % 2 === 0 ? e.similarQuestions[0] : `${e.question} please help`));
-
-  it('builds 10,000 entries fast and searches them in milliseconds', () => {
-    const start = performance.now();
+// Build and search times are measured by `npm run bench:retrieval`, not asserted here.
+describe('RetrievalIndex at scale', () => {
+  it('indexes 10,000 entries and still finds each by its own question', () => {
+    const kb = syntheticKb(10_000);
     const index = RetrievalIndex.build(kb);
-    const buildMs = performance.now() - start;
-    for (const q of queries.slice(0, 100)) index.search(q);
-    const searchStart = performance.now();
-    for (const q of queries) index.search(q);
-    const searchMs = (performance.now() - searchStart) / queries.length;
-    // Typically ~0.3 s and ~1 ms; bounds are generous for a loaded 2-core CI machine.
-    expect(buildMs).toBeLessThan(3000);
-    expect(searchMs).toBeLessThan(20);
-    expect(index.search(kb[1234].question)[0].id).toBe(kb[1234].id);
-  });
-
-  it('searches a 100-entry KB in well under a millisecond', () => {
-    const index = RetrievalIndex.build(kb.slice(0, 100));
-    const small = queries.slice(0, 100);
-    for (const q of small) index.search(q);
-    const start = performance.now();
-    for (let round = 0; round < 5; round++) for (const q of small) index.search(q);
-    expect((performance.now() - start) / (5 * small.length)).toBeLessThan(1);
+    expect(index.size).toBe(10_000);
+    for (const i of [0, 1234, 5000, 9999]) expect(index.search(kb[i]!.question)[0]!.id).toBe(kb[i]!.id);
   });
 });

@@ -1,5 +1,5 @@
 import { calibratedConfidence } from './confidence.js';
-import { extractFeatures, FeatureClass, featureClass } from './features.js';
+import { queryFeatures } from './features.js';
 import { buildIndexData, type IndexData, type KbDocument } from './index-builder.js';
 import { DEFAULT_OPTIONS, type RetrievalOptions } from './options.js';
 import { SearchScratch, type Scorer } from './search-scratch.js';
@@ -33,31 +33,21 @@ export class RetrievalIndex {
   search(query: string, limit = 5): SearchHit[] {
     const d = this.data;
     if (limit <= 0 || d.ids.length === 0) return [];
-    const { counts, grams, unknownGrams } = extractFeatures(query, d.settings, d.gramEncoder);
-    if (counts.size === 0 && grams.size === 0) return [];
+    const { known, unseen } = queryFeatures(query, d.settings, d.keys);
+    if (known.size === 0) return [];
     const scratch = (this.scratch ??= new SearchScratch(d.ids.length, d.phrasingEntry.length));
     scratch.reset();
 
-    let queryMass = unknownGrams * d.unseenWeight[FeatureClass.PhraseGram];
-    let matchedAny = false;
-    const accumulate = (f: number | undefined, featureClassIfUnseen: FeatureClass): void => {
-      if (f === undefined) {
-        queryMass += d.unseenWeight[featureClassIfUnseen];
-        return;
-      }
-      matchedAny = true;
+    let queryMass = 0;
+    unseen.forEach((count, featureClass) => (queryMass += count * d.unseenWeight[featureClass]));
+    for (const f of known) {
       const qw = d.featureWeight[f];
       queryMass += qw;
       scratch.addPhrasings(d.phrasings, f, qw);
       scratch.addEntries(d.entries, f, qw, scratch.entryScore);
       scratch.addEntries(d.answers, f, d.answerFeatureWeight[f], scratch.answerScore);
-    };
-    for (const key of counts.keys()) accumulate(d.dictionary.get(key), featureClass(key));
-    for (const gram of grams.keys()) {
-      const f = d.gramDictionary.get(gram);
-      accumulate(f < 0 ? undefined : f, FeatureClass.PhraseGram);
     }
-    if (!matchedAny || queryMass <= 0) return [];
+    if (queryMass <= 0) return [];
 
     const top = scratch.rank(d.phrasingEntry, d.idRank, Math.max(limit, 2), this.scorer());
     const hits: SearchHit[] = [];

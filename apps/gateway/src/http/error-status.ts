@@ -21,6 +21,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.Conflict]: 409,
   [ErrorCode.TurnInProgress]: 409,
   [ErrorCode.RateLimited]: 429,
+  [ErrorCode.ClientClosed]: 499,
   [ErrorCode.Overloaded]: 503,
   [ErrorCode.DependencyUnavailable]: 503,
   [ErrorCode.Internal]: 500,

@@ -5,8 +5,9 @@ import { AnswerEngineService } from '#answer-engine';
 import { Clock } from '#common';
 import { AppConfig } from '#config';
 import { LOGGER, LogContexts, type Logger } from '#observability';
-import { JobName, QueueName, type AnswerReply, type AnswerTurnPayload } from '#queue';
+import { JobName, QueueName, type AnswerTurnPayload, type ReplyMessage } from '#queue';
 import { RedisService } from '#redis';
+import { TurnCancellations } from './turn-cancellations.service.js';
 
 /**
  * Answers one chat turn and publishes the reply to the gateway instance that waits for it.
@@ -19,6 +20,7 @@ export class AnswerTurnProcessor extends WorkerHost implements OnApplicationBoot
     private readonly redis: RedisService,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly cancellations: TurnCancellations,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     super();
@@ -36,15 +38,31 @@ export class AnswerTurnProcessor extends WorkerHost implements OnApplicationBoot
         this.logger.info({ lateMs: this.clock.now() - data.deadlineAt }, 'answer job past its deadline; dropped');
         return;
       }
-      const result = await this.engine.answer(data.tenantId, data.query, data.history, data.confidenceThreshold);
-      const reply: AnswerReply = {
+      const turn = this.cancellations.track(data.turnId, data.deadlineAt, this.clock.now());
+      const publish = (message: ReplyMessage): Promise<number> => this.redis.client.publish(data.replyTo, JSON.stringify(message));
+      let result;
+      try {
+        result = await this.engine.answer({
+          tenantId: data.tenantId,
+          userId: data.userId,
+          query: data.query,
+          history: data.history,
+          threshold: data.confidenceThreshold,
+          signal: turn.signal,
+          onDelta: (text) => void publish({ kind: 'delta', turnId: data.turnId, text }).catch(() => undefined),
+        });
+      } finally {
+        turn.done();
+      }
+      const reply: ReplyMessage = {
+        kind: 'final',
         turnId: data.turnId,
         answer: result.answer,
         source: result.source,
         confidence: result.confidence,
         ...(result.entryId ? { entryId: result.entryId } : {}),
       };
-      await this.redis.client.publish(data.replyTo, JSON.stringify(reply));
+      await publish(reply);
     });
   }
 }
