@@ -1,5 +1,4 @@
 import { describe, expect, it } from '@jest/globals';
-import { performance } from 'node:perf_hooks';
 import { DEFAULT_CONFIDENCE_THRESHOLD } from './confidence.js';
 import { RetrievalIndex } from './retrieval-index.js';
 import { CHINESE_KB, ENGLISH_KB, PARAPHRASES, syntheticKb, UNRELATED } from './test-fixtures.js';
