@@ -1,0 +1,109 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import { runChatLoad, type LoadResult, type Target } from './load.js';
+import { AppProcess, waitForOk } from './processes.js';
+import { markdownReport } from './report.js';
+import { appEnv, benchQueries, cleanup, prepareEnvironment, seedTenants } from './setup.js';
+import { round } from './stats.js';
+
+// `npm run bench [-- --quick] [-- --json]`: builds, starts the gateway and the worker as
+// production processes on a fresh database and Redis prefix, seeds tenants and users, and
+// measures throughput, latency at a fixed rate, a 15x burst and a soak. Results go to
+// bench/results/<timestamp>.json and .md; `--json` prints the JSON object only.
+
+const args = new Set(process.argv.slice(2));
+const quick = args.has('--quick');
+const jsonOnly = args.has('--json');
+const log = (message: string): void => void process.stderr.write(`[bench] ${message}\n`);
+
+const PLAN = {
+  tenants: quick ? 4 : 10,
+  usersPerTenant: quick ? 250 : 1000,
+  warmupSec: quick ? 3 : 5,
+  rest: { connections: 64, durationSec: quick ? 8 : 30 },
+  fixed: { rate: 500, durationSec: quick ? 8 : 20 },
+  burst: { multiplier: 15, durationSec: quick ? 5 : 10 },
+  soak: { rate: 300, durationSec: quick ? 30 : 600 },
+};
+
+const env = await prepareEnvironment();
+const logDir = 'bench/results/logs';
+mkdirSync(logDir, { recursive: true });
+const processEnv = appEnv(env);
+const gateway = new AppProcess('gateway', 'dist/apps/gateway/src/main.js', processEnv, `${logDir}/${env.runId}-gateway.log`);
+const worker = new AppProcess('worker', 'dist/apps/nlp-worker/src/main.js', processEnv, `${logDir}/${env.runId}-worker.log`);
+const redis = new Redis(env.redisUrl, { protocol: 2 });
+const queueKey = (list: string): string => `{${env.prefix}:bull}:answer:${list}`;
+const queueDepth = async (): Promise<number> => (await redis.llen(queueKey('wait'))) + (await redis.llen(queueKey('active')));
+
+/** Runs one load phase, measuring both processes' CPU and memory and the queue depth. */
+const phase = async (name: string, run: () => Promise<LoadResult>): Promise<LoadResult & Record<string, unknown>> => {
+  log(`${name}: running`);
+  const cpu0 = { gateway: gateway.cpuMicros(), worker: worker.cpuMicros() };
+  let maxDepth = 0;
+  const sampler = setInterval(() => void queueDepth().then((d) => (maxDepth = Math.max(maxDepth, d))), 500);
+  const result = await run();
+  clearInterval(sampler);
+  const cpu = { gateway: gateway.cpuMicros() - cpu0.gateway, worker: worker.cpuMicros() - cpu0.worker };
+  const turns = Math.max(1, result.ok);
+  const out = {
+    ...result,
+    cpuUsPerTurn: Math.round((cpu.gateway + cpu.worker) / turns),
+    gatewayCpuUsPerTurn: Math.round(cpu.gateway / turns),
+    workerCpuUsPerTurn: Math.round(cpu.worker / turns),
+    gatewayRssMiB: gateway.rssMiB(),
+    workerRssMiB: worker.rssMiB(),
+    maxQueueDepth: maxDepth,
+    fallbackRate: round(result.fallbacks / turns, 3),
+  };
+  log(`${name}: ${out.turnsPerSec} turns/s, p50 ${out.latency.p50} ms, p99 ${out.latency.p99} ms, errors ${out.errors}, ${out.cpuUsPerTurn} µs CPU/turn`);
+  return out;
+};
+
+try {
+  await Promise.all([waitForOk(`http://127.0.0.1:${env.port}/health/ready`), waitForOk(`http://127.0.0.1:${env.workerPort}/health/ready`)]);
+  log(`apps up (gateway pid ${gateway.pid}, worker pid ${worker.pid}); seeding ${PLAN.tenants} tenants x ${PLAN.usersPerTenant} users`);
+  const target: Target = { baseUrl: `http://127.0.0.1:${env.port}`, tokens: await seedTenants(env, PLAN.tenants, PLAN.usersPerTenant), queries: benchQueries() };
+
+  await runChatLoad(target, { connections: 32, durationSec: PLAN.warmupSec });
+  const rest = await phase('rest', () => runChatLoad(target, PLAN.rest));
+  const fixed = await phase('fixed', () => runChatLoad(target, { connections: 64, ...PLAN.fixed }));
+
+  const burstRate = PLAN.fixed.rate * PLAN.burst.multiplier;
+  const burst = await phase('burst', () => runChatLoad(target, { connections: 256, rate: burstRate, durationSec: PLAN.burst.durationSec }));
+  const drainStart = Date.now();
+  while ((await queueDepth()) > 0 && Date.now() - drainStart < 120_000) await new Promise((r) => setTimeout(r, 100));
+  const drainSec = round((Date.now() - drainStart) / 1000);
+
+  const rssSamples: { t: number; gateway: number; worker: number }[] = [];
+  const soakStart = Date.now();
+  const rssTimer = setInterval(() => rssSamples.push({ t: round((Date.now() - soakStart) / 1000), gateway: gateway.rssMiB(), worker: worker.rssMiB() }), 5_000);
+  const soak = await phase('soak', () => runChatLoad(target, { connections: 32, ...PLAN.soak }));
+  clearInterval(rssTimer);
+  // Growth is measured from the end of the first fifth (warm-up: JIT, pools, caches).
+  const baseline = rssSamples[Math.floor(rssSamples.length / 5)] ?? rssSamples[0];
+  const last = rssSamples[rssSamples.length - 1];
+  const growth = (key: 'gateway' | 'worker'): number => (baseline && last ? round(((last[key] - baseline[key]) / baseline[key]) * 100) : 0);
+
+  const report = {
+    runAt: new Date().toISOString(),
+    quick,
+    machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+    plan: PLAN,
+    rest: { turnsPerSec: rest.turnsPerSec, p50Ms: rest.latency.p50, p95Ms: rest.latency.p95, p99Ms: rest.latency.p99, maxMs: rest.latency.max, errors: rest.errors, fallbackRate: rest.fallbackRate, cpuUsPerTurn: rest.cpuUsPerTurn, gatewayCpuUsPerTurn: rest.gatewayCpuUsPerTurn, workerCpuUsPerTurn: rest.workerCpuUsPerTurn, gatewayRssMiB: rest.gatewayRssMiB, workerRssMiB: rest.workerRssMiB, maxQueueDepth: rest.maxQueueDepth },
+    fixed: { rate: PLAN.fixed.rate, turnsPerSec: fixed.turnsPerSec, p50Ms: fixed.latency.p50, p95Ms: fixed.latency.p95, p99Ms: fixed.latency.p99, maxMs: fixed.latency.max, errors: fixed.errors, cpuUsPerTurn: fixed.cpuUsPerTurn },
+    ws: { connections: 0, chatting: 0, gatewayRssMiB: null, note: 'WebSocket phase runs once the /v1/ws endpoint exists' },
+    burst: { rate: burstRate, turnsPerSec: burst.turnsPerSec, errors: burst.errors, p50Ms: burst.latency.p50, p99Ms: burst.latency.p99, maxMs: burst.latency.max, fallbackRate: burst.fallbackRate, maxQueueDepth: burst.maxQueueDepth, drainSec },
+    soak: { rate: PLAN.soak.rate, durationSec: PLAN.soak.durationSec, turnsPerSec: soak.turnsPerSec, errors: soak.errors, p99Ms: soak.latency.p99, rssGrowthPct: Math.max(growth('gateway'), growth('worker')), gatewayRssGrowthPct: growth('gateway'), workerRssGrowthPct: growth('worker'), rssSamples },
+  };
+  mkdirSync('bench/results', { recursive: true });
+  const stamp = report.runAt.replace(/[:.]/g, '-');
+  writeFileSync(`bench/results/${stamp}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(`bench/results/${stamp}.md`, markdownReport(report));
+  if (jsonOnly) process.stdout.write(`${JSON.stringify(report)}\n`);
+  else process.stdout.write(markdownReport(report));
+} finally {
+  await Promise.all([gateway.stop(), worker.stop()]);
+  redis.disconnect();
+  await cleanup(env).catch((e: Error) => log(`cleanup failed: ${e.message}`));
+}

@@ -1,0 +1,65 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+
+/** A production app process started by the benchmark, with its own CPU and memory accounting. */
+export class AppProcess {
+  private readonly child: ChildProcess;
+  private exited = false;
+
+  constructor(
+    readonly name: string,
+    entry: string,
+    env: NodeJS.ProcessEnv,
+    logFile: string,
+  ) {
+    const log = createWriteStream(logFile, { flags: 'a' });
+    this.child = spawn(process.execPath, [entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.pipe(log);
+    this.child.stderr!.pipe(log);
+    this.child.on('exit', () => (this.exited = true));
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** User + system CPU time consumed so far, microseconds (from /proc, the process's own accounting). */
+  cpuMicros(): number {
+    const fields = readFileSync(`/proc/${this.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1_000_000) / CLOCK_TICKS;
+  }
+
+  /** Resident set size, MiB. */
+  rssMiB(): number {
+    const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return Math.round((kb / 1024) * 10) / 10;
+  }
+
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    const done = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
+    await done;
+    clearTimeout(timer);
+  }
+}
+
+// Linux USER_HZ is 100 on every mainstream distribution and architecture.
+const CLOCK_TICKS = 100;
+
+/** Polls a URL until it answers 200. */
+export const waitForOk = async (url: string, timeoutMs = 60_000): Promise<void> => {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not become ready within ${timeoutMs} ms`);
+};

@@ -1,0 +1,32 @@
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+/** A Markdown summary of one benchmark run, with the targets beside the figures. */
+export const markdownReport = (r: any): string => {
+  const check = (ok: boolean): string => (ok ? 'met' : '**missed**');
+  return `# Fengda benchmark ${r.runAt}${r.quick ? ' (quick)' : ''}
+
+Machine: ${r.machine.cpus} cores, Node ${r.machine.node}; gateway, worker, Redis, Postgres and the load generator on the same machine.
+Load: ${r.plan.tenants} tenants x ${r.plan.usersPerTenant} users, full chat turns over REST (JWT, history, queue, KB answer, write-back, audit).
+
+| phase | turns/s | p50 ms | p95 ms | p99 ms | max ms | errors | fallback rate | CPU µs/turn (gw+worker) |
+|---|---|---|---|---|---|---|---|---|
+| rest, 64 connections | ${r.rest.turnsPerSec} | ${r.rest.p50Ms} | ${r.rest.p95Ms} | ${r.rest.p99Ms} | ${r.rest.maxMs} | ${r.rest.errors} | ${r.rest.fallbackRate} | ${r.rest.cpuUsPerTurn} (${r.rest.gatewayCpuUsPerTurn}+${r.rest.workerCpuUsPerTurn}) |
+| fixed ${r.fixed.rate}/s | ${r.fixed.turnsPerSec} | ${r.fixed.p50Ms} | ${r.fixed.p95Ms} | ${r.fixed.p99Ms} | ${r.fixed.maxMs} | ${r.fixed.errors} | | ${r.fixed.cpuUsPerTurn} |
+| burst ${r.burst.rate}/s | ${r.burst.turnsPerSec} | ${r.burst.p50Ms} | | ${r.burst.p99Ms} | ${r.burst.maxMs} | ${r.burst.errors} | ${r.burst.fallbackRate} | |
+| soak ${r.soak.rate}/s, ${r.soak.durationSec} s | ${r.soak.turnsPerSec} | | | ${r.soak.p99Ms} | | ${r.soak.errors} | | |
+
+Burst: queue peaked at ${r.burst.maxQueueDepth} jobs, empty again ${r.burst.drainSec} s after the burst.
+Soak: RSS growth after warm-up: gateway ${r.soak.gatewayRssGrowthPct}%, worker ${r.soak.workerRssGrowthPct}%.
+Memory after the rest phase: gateway ${r.rest.gatewayRssMiB} MiB, worker ${r.rest.workerRssMiB} MiB.
+
+| target | result | |
+|---|---|---|
+| ≥ 1,500 turns/s at 64 connections | ${r.rest.turnsPerSec} | ${check(r.rest.turnsPerSec >= 1500)} |
+| p99 ≤ 50 ms at 64 connections | ${r.rest.p99Ms} ms | ${check(r.rest.p99Ms <= 50)} |
+| 0 errors | ${r.rest.errors} | ${check(r.rest.errors === 0)} |
+| ≤ 600 µs CPU per turn | ${r.rest.cpuUsPerTurn} µs | ${check(r.rest.cpuUsPerTurn <= 600)} |
+| burst: 0 errors, p99 within the deadline (1500 ms), drained within 30 s | ${r.burst.errors} errors, p99 ${r.burst.p99Ms} ms, ${r.burst.drainSec} s | ${check(r.burst.errors === 0 && r.burst.p99Ms <= 1500 && r.burst.drainSec <= 30)} |
+| soak: RSS within 10% after warm-up | ${r.soak.rssGrowthPct}% | ${check(r.soak.rssGrowthPct <= 10)} |
+| 20,000 WebSockets, RSS ≤ 1 GiB | ${r.ws.connections} | ${r.ws.connections >= 20000 ? check(r.ws.gatewayRssMiB <= 1024) : 'not run'} |
+`;
+};
