@@ -13,7 +13,9 @@ export class AppProcess {
     logFile: string,
   ) {
     const log = createWriteStream(logFile, { flags: 'a' });
-    this.child = spawn(process.execPath, [entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // BENCH_CPU_PROF=1 writes V8 CPU profiles (on exit) for flame graphs and hot-spot tables.
+    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles'] : [];
+    this.child = spawn(process.execPath, [...profile, entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.pipe(log);
     this.child.stderr!.pipe(log);
     this.child.on('exit', () => (this.exited = true));

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any */
 
 /** A Markdown summary of one benchmark run, with the targets beside the figures. */
 export const markdownReport = (r: any): string => {
