@@ -346,6 +346,7 @@ function printBanner(config, seed, gateway, worker) {
     '  Fengda is running.',
     '',
     `  Gateway            ${base}`,
+    `  Web chat           ${base}/`,
     `  Swagger UI         ${base}/docs`,
     `  OpenAPI JSON       ${base}/docs-json`,
     `  Worker health      http://localhost:${config.WORKER_PORT}/health/ready`,

@@ -21,7 +21,8 @@ describe('chat turn, end to end (real Postgres, Redis, BullMQ, both apps)', () =
     worker = await startWorker({ clock });
     api = new FengdaClient(gateway.url);
     redis = new Redis(process.env.FENGDA_TEST_REDIS_URL!, { protocol: 2 });
-    tenant = await api.createTenant(uniqueTenantId('bank'));
+    // 'turn 101' sends 101 turns in a few seconds, far over the default per-user rate limit.
+    tenant = await api.createTenant(uniqueTenantId('bank'), { rateLimit: { userPerMin: 100_000, userBurst: 200 } });
     await worker.app.get(KnowledgeService).upsertMany(tenant.id, BANK_FAQ);
   });
 

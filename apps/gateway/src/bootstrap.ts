@@ -6,9 +6,11 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ErrorCode } from '#common';
 import type { CoreOptions } from '#config';
-import { LogContexts, NestPinoLogger } from '#observability';
+import { MetricsService, registerHttpMetrics } from '#metrics';
+import { continueTrace, LogContexts, NestPinoLogger } from '#observability';
 import { GatewayModule } from './gateway.module.js';
 import { AllExceptionsFilter } from './http/all-exceptions.filter.js';
+import { registerBodyParsers } from './http/body-parsers.js';
 import { createValidationPipe } from './http/validation.pipe.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -49,15 +51,19 @@ export const createGatewayApp = async (core: CoreOptions): Promise<NestFastifyAp
   });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter(logger));
+  registerBodyParsers(app);
 
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     void reply.header('x-request-id', request.id);
-    LogContexts.run({ requestId: request.id }, done);
+    const trace = continueTrace(request.headers.traceparent);
+    void reply.header('traceparent', trace.traceparent);
+    LogContexts.run({ requestId: request.id, traceId: trace.traceId, traceparent: trace.traceparent }, done);
   });
   fastify.addHook('preValidation', (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
     done(exceedsDepth(request.body, MAX_BODY_DEPTH) ? new DomainError(ErrorCode.ValidationFailed, `request body is nested deeper than ${MAX_BODY_DEPTH} levels`) : undefined);
   });
+  registerHttpMetrics(fastify, app.get(MetricsService));
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     logger.info(
       { requestId: request.id, method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },

@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { CoreOptions } from '#config';
+import { MetricsService, registerHttpMetrics } from '#metrics';
 import { NestPinoLogger } from '#observability';
 import { WorkerModule } from './worker.module.js';
 
@@ -10,6 +11,7 @@ export const createWorkerApp = async (core: CoreOptions): Promise<NestFastifyApp
     logger: new NestPinoLogger(core.logger),
     abortOnError: false,
   });
+  registerHttpMetrics(app.getHttpAdapter().getInstance(), app.get(MetricsService));
   await app.init();
   return app;
 };

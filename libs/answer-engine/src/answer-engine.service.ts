@@ -1,11 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import type { AnswerSource } from '#common';
+import { Clock, type AnswerSource } from '#common';
+import { AppConfig } from '#config';
+import { HandoffService, fallbackStreakReached, isHandoffRequest } from '#handoff';
 import { KnowledgeRepository } from '#knowledge';
+import { LlmService, buildGroundedMessages, type LlmProvider } from '#llm';
 import { LOGGER, type Logger } from '#observability';
-import type { ContextTurn } from '#queue';
+import type { ContextTurn, HandoffReason } from '#queue';
 import { EventBusService } from '#redis';
+import { DEADLINE_EXCEEDED, raceDeadline } from '#resilience';
 import { DEFAULT_CONFIDENCE_THRESHOLD, RetrievalIndex, type SearchHit } from '#retrieval';
-import { isElliptical } from './follow-up.js';
+import { retrieve } from './kb-retrieval.js';
+import { TenantAnswerSettings, type AnswerSettings } from './tenant-answer-settings.service.js';
 
 /** One question for the engine. */
 export interface AnswerRequest {
@@ -19,6 +25,10 @@ export interface AnswerRequest {
   signal?: AbortSignal;
   /** Streams generated text to the waiting client, in order. */
   onDelta?: (text: string) => void;
+  /** Epoch ms (app clock) after which nobody waits; the engine answers a margin before it. */
+  deadlineAt?: number;
+  /** The turn's id; names a handoff so its webhook deliveries can be deduplicated. */
+  turnId?: string;
 }
 
 export interface EngineAnswer {
@@ -30,17 +40,21 @@ export interface EngineAnswer {
 
 interface TenantIndex {
   index: RetrievalIndex;
-  answers: Map<string, string>;
+  entries: Map<string, { question: string; answer: string }>;
   builtAt: number;
 }
 
 // A missed kb.changed event heals within this time.
 const INDEX_TTL_MS = 5 * 60_000;
+// Budget of a request that names no deadline (direct calls; the worker always passes one).
+const DEFAULT_BUDGET_MS = 1_500;
 
 /**
- * The worker's answer engine: retrieval over the tenant's knowledge base, using the recent
- * turns to resolve follow-ups. Returns `answer: null` with source `fallback` when nothing is
- * confident enough; the caller supplies the tenant's fallback text.
+ * The worker's answer engine. In order: a request for a human hands off; the tenant's
+ * knowledge base is searched (recent turns resolve follow-ups); with a language model
+ * configured, it answers from the top hits and the recent turns, streaming, inside the
+ * deadline; otherwise, or when the model fails, the best KB answer above the threshold;
+ * else `answer: null` (the caller's fallback text), or a handoff once fallbacks repeat.
  */
 @Injectable()
 export class AnswerEngineService implements OnModuleInit {
@@ -50,6 +64,11 @@ export class AnswerEngineService implements OnModuleInit {
   constructor(
     private readonly knowledge: KnowledgeRepository,
     private readonly events: EventBusService,
+    private readonly settings: TenantAnswerSettings,
+    private readonly llm: LlmService,
+    private readonly handoff: HandoffService,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -64,11 +83,23 @@ export class AnswerEngineService implements OnModuleInit {
 
   async answer(request: AnswerRequest): Promise<EngineAnswer> {
     const { tenantId, query, history, threshold } = request;
-    const { index, answers } = await this.indexFor(tenantId);
+    const settings = await this.settings.get(tenantId);
+    if (isHandoffRequest(query)) return this.handOff(request, settings, 'customer_request', 1);
+
+    const { index, entries } = await this.indexFor(tenantId);
     const minConfidence = threshold ?? DEFAULT_CONFIDENCE_THRESHOLD;
-    const hit = this.bestHit(index, query, history, minConfidence);
-    if (!hit || hit.confidence < minConfidence) return { answer: null, source: 'fallback', confidence: hit?.confidence ?? 0 };
-    return { answer: answers.get(hit.id) ?? null, source: 'kb', confidence: round(hit.confidence), entryId: hit.id };
+    const { best, top } = retrieve(index, query, history, minConfidence);
+    if (settings.provider && top.length > 0) {
+      const text = await this.generate(request, settings.provider, top, entries);
+      if (text !== null) return { answer: text, source: 'llm', confidence: round(best?.confidence ?? 0) };
+    }
+    if (best && best.confidence >= minConfidence) {
+      return { answer: entries.get(best.id)?.answer ?? null, source: 'kb', confidence: round(best.confidence), entryId: best.id };
+    }
+    if (fallbackStreakReached(history, settings.handoffAfterFallbacks)) {
+      return this.handOff(request, settings, 'repeated_fallback', round(best?.confidence ?? 0));
+    }
+    return { answer: null, source: 'fallback', confidence: best?.confidence ?? 0 };
   }
 
   /** Forces a rebuild on next use. */
@@ -76,20 +107,51 @@ export class AnswerEngineService implements OnModuleInit {
     this.indexes.delete(tenantId);
   }
 
-  private bestHit(index: RetrievalIndex, query: string, history: readonly ContextTurn[], minConfidence: number): SearchHit | undefined {
-    const previous = lastCustomerQuery(history);
-    if (isElliptical(query)) {
-      // "那手续费呢?" alone names no product; only the previous turn can say which fee is meant.
-      return previous ? index.search(`${previous} ${query}`, 1)[0] : undefined;
+  /**
+   * The model's answer grounded in the top hits, or null when it is unavailable in time. The
+   * race is a second guard: whatever the provider does, the engine answers by
+   * (deadline - margin) and the abandoned call is aborted.
+   */
+  private async generate(request: AnswerRequest, provider: LlmProvider, top: SearchHit[], entries: TenantIndex['entries']): Promise<string | null> {
+    const deadlineAt = request.deadlineAt ?? this.clock.now() + DEFAULT_BUDGET_MS;
+    const excerpts = top.flatMap((hit) => entries.get(hit.id) ?? []);
+    const messages = buildGroundedMessages({ systemPrompt: provider.systemPrompt, excerpts, history: request.history, query: request.query });
+    const controller = new AbortController();
+    const onCallerAbort = (): void => controller.abort();
+    request.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    if (request.signal?.aborted) controller.abort();
+    try {
+      const outcome = await raceDeadline(
+        this.llm.generate({ tenantId: request.tenantId, provider, messages, deadlineAt, signal: controller.signal, onDelta: request.onDelta }),
+        deadlineAt - this.config.llm.deadlineMarginMs - this.clock.now(),
+      );
+      if (outcome === DEADLINE_EXCEEDED) {
+        this.logger.warn({ reason: 'deadline' }, 'llm answer unavailable; falling back');
+        return null;
+      }
+      return outcome.ok ? outcome.text : null;
+    } finally {
+      controller.abort();
+      request.signal?.removeEventListener('abort', onCallerAbort);
     }
-    const direct = index.search(query, 3);
-    if (!previous || (direct[0] && direct[0].confidence >= minConfidence)) return direct[0];
-    // A weak, non-elliptical query may still be a terse follow-up ("fees?"); context is only
-    // allowed to pick an entry the query itself already leans towards, so an unrelated new
-    // question is never dragged back to the previous topic.
-    const contextual = index.search(`${previous} ${query}`, 1)[0];
-    if (contextual && direct.some((hit) => hit.id === contextual.id)) return contextual;
-    return direct[0];
+  }
+
+  /** Answers with the tenant's handoff text and, when configured, queues the webhook (never awaited). */
+  private handOff(request: AnswerRequest, settings: AnswerSettings, reason: HandoffReason, confidence: number): EngineAnswer {
+    const handoffId = request.turnId ?? randomUUID();
+    if (settings.handoffWebhook) {
+      this.handoff.notifyInBackground({
+        tenantId: request.tenantId,
+        handoffId,
+        userId: request.userId,
+        reason,
+        query: request.query,
+        transcript: [...request.history],
+        at: new Date(this.clock.now()).toISOString(),
+      });
+    }
+    this.logger.info({ reason, handoffId, webhook: settings.handoffWebhook }, 'conversation handed to a human');
+    return { answer: settings.handoffText, source: 'handoff', confidence };
   }
 
   private async indexFor(tenantId: string): Promise<TenantIndex> {
@@ -107,19 +169,11 @@ export class AnswerEngineService implements OnModuleInit {
     const started = performance.now();
     const entries = await this.knowledge.listForTenant(tenantId);
     const index = RetrievalIndex.build(entries);
-    const built: TenantIndex = { index, answers: new Map(entries.map((e) => [e.id, e.answer])), builtAt: Date.now() };
+    const built: TenantIndex = { index, entries: new Map(entries.map((e) => [e.id, { question: e.question, answer: e.answer }])), builtAt: Date.now() };
     this.indexes.set(tenantId, built);
     this.logger.info({ tenantId, entries: entries.length, ms: Math.round(performance.now() - started) }, 'knowledge index built');
     return built;
   }
 }
-
-const lastCustomerQuery = (history: readonly ContextTurn[]): string | undefined => {
-  for (let i = history.length - 1; i >= 0; i--) {
-    const turn = history[i]!;
-    if (turn.source !== 'fallback' || !isElliptical(turn.query)) return turn.query;
-  }
-  return undefined;
-};
 
 const round = (n: number): number => Math.round(n * 1000) / 1000;

@@ -1,13 +1,35 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { AuditRecord } from '#queue';
+import type { AuditEntry, AuditFilter, AuditPosition } from './audit-entry.js';
 
 const COLUMNS = [
   'tenant_id', 'event_id', 'kind', 'actor', 'user_id', 'seq', 'query', 'answer', 'source',
   'confidence', 'entry_id', 'latency_ms', 'action', 'detail', 'created_at',
 ] as const;
 
-/** Audit rows. Writes are multi-row and idempotent; reads always name the tenant. */
+/** A row of a page: the entry plus its exact position (for the next cursor). */
+export type AuditPageRow = AuditEntry & { position: AuditPosition };
+
+interface RawRow {
+  id: string;
+  event_id: string;
+  kind: AuditEntry['kind'];
+  actor: string;
+  user_id: string | null;
+  seq: number | null;
+  query: string | null;
+  answer: string | null;
+  source: string | null;
+  confidence: number | null;
+  entry_id: string | null;
+  latency_ms: number | null;
+  action: string | null;
+  detail: Record<string, unknown> | null;
+  created_at_us: string;
+}
+
+/** Audit rows. Writes are multi-row and idempotent; reads and deletes always name the tenant. */
 @Injectable()
 export class AuditRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -41,4 +63,80 @@ export class AuditRepository {
       [tenantId, limit],
     );
   }
+
+  /**
+   * One page of the tenant's rows matching the filter, newest first, strictly after `after`
+   * (keyset pagination on the (tenant_id, created_at, id) index: no offsets, so rows written
+   * meanwhile cause neither duplicates nor gaps).
+   */
+  async page(tenantId: string, filter: AuditFilter, limit: number, after?: AuditPosition): Promise<AuditPageRow[]> {
+    const params: unknown[] = [tenantId];
+    const where = ['tenant_id = $1'];
+    const add = (sql: (n: number) => string, ...values: unknown[]): void => {
+      params.push(...values);
+      where.push(sql(params.length - values.length + 1));
+    };
+    if (filter.from) add((n) => `created_at >= $${n}`, filter.from);
+    if (filter.to) add((n) => `created_at < $${n}`, filter.to);
+    if (filter.userId !== undefined) add((n) => `user_id = $${n}`, filter.userId);
+    if (filter.source !== undefined) add((n) => `source = $${n}`, filter.source);
+    if (filter.kind !== undefined) add((n) => `kind = $${n}`, filter.kind);
+    if (after) add((n) => `(created_at, id) < ($${n}::timestamptz, $${n + 1}::bigint)`, after.createdAt, after.id);
+    params.push(limit);
+    const rows: RawRow[] = await this.dataSource.query(
+      `SELECT id::text AS id, event_id, kind, actor, user_id, seq, query, answer, source, confidence, entry_id,
+              latency_ms, action, detail,
+              to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at_us
+         FROM audit_log
+        WHERE ${where.join(' AND ')}
+        ORDER BY created_at DESC, id DESC
+        LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(toEntry);
+  }
+
+  /**
+   * Deletes up to `batchSize` of the tenant's rows older than `cutoff`, oldest first; returns
+   * how many went. Small batches keep each transaction and its locks short.
+   */
+  async deleteOlderThan(tenantId: string, cutoff: Date, batchSize: number): Promise<number> {
+    const rows: { n: number }[] = await this.dataSource.query(
+      `WITH doomed AS (
+         SELECT id FROM audit_log WHERE tenant_id = $1 AND created_at < $2 ORDER BY created_at, id LIMIT $3
+       ), gone AS (
+         DELETE FROM audit_log WHERE id IN (SELECT id FROM doomed) RETURNING 1
+       )
+       SELECT count(*)::int AS n FROM gone`,
+      [tenantId, cutoff, batchSize],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /**
+   * Every tenant with its configured retention (null when it has none): the one cross-tenant
+   * read, made by the retention sweep to fan out one job per tenant.
+   */
+  async retentionSettings(): Promise<{ tenantId: string; days: unknown }[]> {
+    return this.dataSource.query(`SELECT id AS "tenantId", config->'auditRetentionDays' AS days FROM tenants ORDER BY id`);
+  }
 }
+
+const toEntry = (row: RawRow): AuditPageRow => ({
+  id: row.id,
+  eventId: row.event_id,
+  kind: row.kind,
+  actor: row.actor,
+  userId: row.user_id,
+  seq: row.seq,
+  query: row.query,
+  answer: row.answer,
+  source: row.source,
+  confidence: row.confidence,
+  entryId: row.entry_id,
+  latencyMs: row.latency_ms,
+  action: row.action,
+  detail: row.detail,
+  at: new Date(row.created_at_us).toISOString(),
+  position: { createdAt: row.created_at_us, id: row.id },
+});

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '#audit';
 import { EndUserTokenService } from './end-user-token.service.js';
+import { TokenRevocationService } from './token-revocation.service.js';
 
-@Module({ providers: [EndUserTokenService], exports: [EndUserTokenService] })
+@Module({ imports: [AuditModule], providers: [EndUserTokenService, TokenRevocationService], exports: [EndUserTokenService, TokenRevocationService] })
 export class AuthModule {}

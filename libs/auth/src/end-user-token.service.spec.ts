@@ -2,7 +2,7 @@ import { describe, it, expect, beforeEach } from '@jest/globals';
 import jwt from 'jsonwebtoken';
 import { Clock, DomainError, ErrorCode } from '#common';
 import { AppConfig } from '#config';
-import { EndUserTokenService } from './end-user-token.service.js';
+import { EndUserTokenService, jwtKeyId } from './end-user-token.service.js';
 
 class TestClock extends Clock {
   t = 1_700_000_000_000;
@@ -47,6 +47,7 @@ describe('EndUserTokenService', () => {
       tenantId: 'acme',
       userId: 'user-1',
       tokenId: issued.claims.tokenId,
+      issuedAt: Math.floor(clock.t / 1000) * 1000,
       expiresAt: issued.claims.expiresAt,
     });
     expect(claims.tokenId).toMatch(/^[0-9a-f-]{36}$/);
@@ -58,11 +59,16 @@ describe('EndUserTokenService', () => {
     expect(a.claims.tokenId).not.toBe(b.claims.tokenId);
   });
 
-  it('puts alg HS256 and a kid in the header', () => {
+  it("puts alg HS256 and the signing secret's kid in the header", () => {
     const { token } = service.issue('acme', 'user-1');
     const decoded = jwt.decode(token, { complete: true });
     expect(decoded?.header.alg).toBe('HS256');
-    expect(decoded?.header.kid).toBe('k1');
+    expect(decoded?.header.kid).toBe(jwtKeyId(SECRET));
+    expect(service.keyId).toBe(jwtKeyId(SECRET));
+    // The kid names the secret without revealing it.
+    expect(jwtKeyId(SECRET)).toMatch(/^[A-Za-z0-9_-]{12}$/);
+    expect(jwtKeyId(SECRET)).not.toBe(jwtKeyId(OTHER_SECRET));
+    expect(token).not.toContain(SECRET.slice(0, 8));
   });
 
   it('accepts a token just before expiry plus tolerance', () => {
@@ -79,7 +85,7 @@ describe('EndUserTokenService', () => {
   });
 
   it('rejects a token signed with another secret', async () => {
-    const token = jwt.sign(payload(), OTHER_SECRET, { algorithm: 'HS256', keyid: 'k1' });
+    const token = jwt.sign(payload(), OTHER_SECRET, { algorithm: 'HS256', keyid: jwtKeyId(SECRET) });
     await expect(verifying(token)).rejects.toMatchObject({ code: ErrorCode.InvalidToken });
   });
 
@@ -89,29 +95,29 @@ describe('EndUserTokenService', () => {
   });
 
   it('rejects an HS512 token even with the right secret (algorithm pinned)', async () => {
-    const token = jwt.sign(payload(), SECRET, { algorithm: 'HS512', keyid: 'k1' });
+    const token = jwt.sign(payload(), SECRET, { algorithm: 'HS512', keyid: jwtKeyId(SECRET) });
     await expect(verifying(token)).rejects.toMatchObject({ code: ErrorCode.InvalidToken });
   });
 
   it('rejects a wrong audience', async () => {
-    const token = jwt.sign(payload({ aud: 'someone-else' }), SECRET, { algorithm: 'HS256' });
+    const token = jwt.sign(payload({ aud: 'someone-else' }), SECRET, { algorithm: 'HS256', keyid: jwtKeyId(SECRET) });
     await expect(verifying(token)).rejects.toMatchObject({ code: ErrorCode.InvalidToken });
   });
 
   it('rejects a wrong issuer', async () => {
-    const token = jwt.sign(payload({ iss: 'evil' }), SECRET, { algorithm: 'HS256' });
+    const token = jwt.sign(payload({ iss: 'evil' }), SECRET, { algorithm: 'HS256', keyid: jwtKeyId(SECRET) });
     await expect(verifying(token)).rejects.toMatchObject({ code: ErrorCode.InvalidToken });
   });
 
   it('rejects a token without a tid claim', async () => {
     const { tid: _tid, ...rest } = payload();
-    const token = jwt.sign(rest, SECRET, { algorithm: 'HS256' });
+    const token = jwt.sign(rest, SECRET, { algorithm: 'HS256', keyid: jwtKeyId(SECRET) });
     await expect(verifying(token)).rejects.toMatchObject({ code: ErrorCode.InvalidToken });
   });
 
   it('rejects a token without an exp claim', async () => {
     const { exp: _exp, ...rest } = payload();
-    const token = jwt.sign(rest, SECRET, { algorithm: 'HS256' });
+    const token = jwt.sign(rest, SECRET, { algorithm: 'HS256', keyid: jwtKeyId(SECRET) });
     await expect(verifying(token)).rejects.toMatchObject({ code: ErrorCode.InvalidToken });
   });
 
@@ -125,5 +131,42 @@ describe('EndUserTokenService', () => {
   it('rejects garbage', async () => {
     await expect(verifying('not-a-jwt')).rejects.toMatchObject({ code: ErrorCode.InvalidToken });
     await expect(verifying('')).rejects.toMatchObject({ code: ErrorCode.InvalidToken });
+  });
+
+  describe('secret rotation', () => {
+    const rotated = AppConfig.fromEnv({ JWT_SECRET: OTHER_SECRET, JWT_PREVIOUS_SECRET: SECRET, NODE_ENV: 'test' });
+
+    it('signs with JWT_SECRET and still verifies tokens of JWT_PREVIOUS_SECRET, told apart by kid', () => {
+      const before = service.issue('acme', 'user-1').token;
+      const during = new EndUserTokenService(rotated, clock);
+      expect(during.verify(before).userId).toBe('user-1');
+      const fresh = during.issue('acme', 'user-2').token;
+      expect(jwt.decode(fresh, { complete: true })?.header.kid).toBe(jwtKeyId(OTHER_SECRET));
+      expect(during.verify(fresh).userId).toBe('user-2');
+    });
+
+    it('refuses tokens of the previous secret once it is removed', async () => {
+      const before = service.issue('acme', 'user-1').token;
+      service = new EndUserTokenService(AppConfig.fromEnv({ JWT_SECRET: OTHER_SECRET, NODE_ENV: 'test' }), clock);
+      await expect(verifying(before)).rejects.toMatchObject({ code: ErrorCode.InvalidToken });
+    });
+
+    it('refuses an unknown or missing kid, even when the signature would verify', async () => {
+      await expect(verifying(jwt.sign(payload(), SECRET, { algorithm: 'HS256', keyid: 'k1' }))).rejects.toMatchObject({ code: ErrorCode.InvalidToken });
+      await expect(verifying(jwt.sign(payload(), SECRET, { algorithm: 'HS256' }))).rejects.toMatchObject({ code: ErrorCode.InvalidToken });
+    });
+
+    it("refuses a previous-secret token whose kid claims the current secret", async () => {
+      const during = new EndUserTokenService(rotated, clock);
+      const token = jwt.sign(payload(), SECRET, { algorithm: 'HS256', keyid: jwtKeyId(OTHER_SECRET) });
+      await expect(Promise.resolve().then(() => during.verify(token))).rejects.toMatchObject({ code: ErrorCode.InvalidToken });
+    });
+
+    it('refuses an RS256 token carrying a known kid (algorithm pinned)', async () => {
+      const { generateKeyPairSync } = await import('node:crypto');
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const token = jwt.sign(payload(), privateKey, { algorithm: 'RS256', keyid: jwtKeyId(SECRET) });
+      await expect(verifying(token)).rejects.toMatchObject({ code: ErrorCode.InvalidToken });
+    });
   });
 });

@@ -26,4 +26,11 @@ export enum ErrorCode {
   Overloaded = 'OVERLOADED',
   DependencyUnavailable = 'DEPENDENCY_UNAVAILABLE',
   Internal = 'INTERNAL_ERROR',
+  /** A secret stored at rest did not decrypt (wrong or missing SECRETS_ENCRYPTION_KEY version). */
+  SecretUnreadable = 'SECRET_UNREADABLE',
+  KbEntryNotFound = 'KB_ENTRY_NOT_FOUND',
+  KbEntryExists = 'KB_ENTRY_EXISTS',
+  KbImportInvalid = 'KB_IMPORT_INVALID',
+  /** The end user's tokens were revoked (`POST /v1/auth/revoke`): get a new one. */
+  TokenRevoked = 'TOKEN_REVOKED',
 }

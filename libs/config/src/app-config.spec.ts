@@ -3,6 +3,7 @@ import { AppConfig } from './app-config.js';
 
 const GOOD_SECRET = 'a'.repeat(32) + '-production-jwt-secret';
 const GOOD_ADMIN = 'admin-token-0123456789abcdef';
+const GOOD_KEY = Buffer.alloc(32, 7).toString('base64');
 
 /** fromEnv throws synchronously (a plain Error); wrap it so failures can be asserted with `.rejects`. */
 const problemsOf = (env: Record<string, string | undefined>): Promise<AppConfig> => Promise.resolve().then(() => AppConfig.fromEnv(env));
@@ -107,8 +108,16 @@ describe('AppConfig.fromEnv', () => {
       await expect(failing).rejects.not.toThrow(/JWT_SECRET/);
     });
 
+    it('requires SECRETS_ENCRYPTION_KEY, and it must be base64 of 32 bytes', async () => {
+      await expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: GOOD_SECRET, ADMIN_TOKEN: GOOD_ADMIN })).rejects.toThrow(/SECRETS_ENCRYPTION_KEY is required in production/);
+      const short = Buffer.alloc(16, 1).toString('base64');
+      await expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: GOOD_SECRET, ADMIN_TOKEN: GOOD_ADMIN, SECRETS_ENCRYPTION_KEY: short })).rejects.toThrow(/SECRETS_ENCRYPTION_KEY must be base64 of exactly 32 bytes/);
+    });
+
     it('accepts a valid production configuration', () => {
-      const config = AppConfig.fromEnv({ NODE_ENV: 'production', JWT_SECRET: GOOD_SECRET, ADMIN_TOKEN: GOOD_ADMIN });
+      const config = AppConfig.fromEnv({ NODE_ENV: 'production', JWT_SECRET: GOOD_SECRET, ADMIN_TOKEN: GOOD_ADMIN, SECRETS_ENCRYPTION_KEY: GOOD_KEY });
+      expect(config.secrets).toMatchObject({ currentVersion: 'v1', usingDevelopmentKey: false });
+      expect(config.secrets.keys.v1).toEqual(Buffer.alloc(32, 7));
       expect(config.runtime.production).toBe(true);
       expect(config.auth.jwtSecret).toBe(GOOD_SECRET);
       expect(config.auth.adminToken).toBe(GOOD_ADMIN);
@@ -117,5 +126,19 @@ describe('AppConfig.fromEnv', () => {
 
   it('does not require secrets outside production', () => {
     expect(() => AppConfig.fromEnv({ NODE_ENV: 'test' })).not.toThrow();
+    expect(AppConfig.fromEnv({}).secrets).toMatchObject({ usingDevelopmentKey: true });
+    expect(AppConfig.fromEnv({}).secrets.keys.v1).toHaveLength(32);
+  });
+
+  it('accepts URL-safe base64 keys and the LLM_KEY_ENCRYPTION_KEY alias', () => {
+    const key = Buffer.alloc(32, 0xfb);
+    expect(AppConfig.fromEnv({ SECRETS_ENCRYPTION_KEY: key.toString('base64url') }).secrets.keys.v1).toEqual(key);
+    expect(AppConfig.fromEnv({ LLM_KEY_ENCRYPTION_KEY: key.toString('base64') }).secrets.keys.v1).toEqual(key);
+  });
+
+  it('reads the LLM and handoff limits with the documented defaults', () => {
+    const config = AppConfig.fromEnv({ LLM_BREAKER_HALF_OPEN_MS: '250' });
+    expect(config.llm).toMatchObject({ breakerFailures: 5, breakerHalfOpenMs: 250, bulkheadPerTenant: 20, deadlineMarginMs: 100 });
+    expect(config.handoff).toMatchObject({ webhookAttempts: 8 });
   });
 });

@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { Clock, SystemClock } from '#common';
 import { LOGGER, type Logger } from '#observability';
+import { SecretBox } from '#secrets';
 import { AppConfig } from './app-config.js';
 
 export interface CoreOptions {
@@ -10,7 +11,10 @@ export interface CoreOptions {
   clock?: Clock;
 }
 
-/** Process-wide singletons every module may inject: configuration, logger and clock. */
+/**
+ * Process-wide singletons every module may inject: configuration, logger, clock, and the
+ * secret box that seals secrets at rest with the configured key.
+ */
 @Global()
 @Module({})
 export class CoreModule {
@@ -21,8 +25,17 @@ export class CoreModule {
         { provide: AppConfig, useValue: options.config },
         { provide: LOGGER, useValue: options.logger },
         { provide: Clock, useValue: options.clock ?? new SystemClock() },
+        { provide: SecretBox, useFactory: () => secretBoxFor(options) },
       ],
-      exports: [AppConfig, LOGGER, Clock],
+      exports: [AppConfig, LOGGER, Clock, SecretBox],
     };
   }
 }
+
+const secretBoxFor = ({ config, logger }: CoreOptions): SecretBox => {
+  const { secrets } = config;
+  if (secrets.usingDevelopmentKey) {
+    logger.warn('SECRETS_ENCRYPTION_KEY is not set: secrets at rest use the public development key (refused in production)');
+  }
+  return new SecretBox({ current: secrets.currentVersion, keys: secrets.keys });
+};

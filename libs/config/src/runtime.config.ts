@@ -14,6 +14,10 @@ export interface RuntimeConfig {
   workerConcurrency: number;
   /** How long a draining process may take to finish in-flight work. */
   shutdownGraceMs: number;
+  /** Shed new turns when the oldest waiting answer job is older than this (queue lag). */
+  admissionMaxLagMs: number;
+  /** …or when this many answer jobs wait. */
+  admissionMaxDepth: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -30,5 +34,7 @@ export const readRuntimeConfig = (env: EnvReader): RuntimeConfig => {
     bodyLimit: env.int('BODY_LIMIT_BYTES', 64 * 1024, 1024, 50 * 1024 * 1024),
     workerConcurrency: env.int('WORKER_CONCURRENCY', 64, 1, 1000),
     shutdownGraceMs: env.int('SHUTDOWN_GRACE_MS', 25_000, 0, 600_000),
+    admissionMaxLagMs: env.int('ADMISSION_MAX_LAG_MS', 1_000, 10, 600_000),
+    admissionMaxDepth: env.int('ADMISSION_MAX_DEPTH', 50_000, 1, 10_000_000),
   };
 };

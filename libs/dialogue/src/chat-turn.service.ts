@@ -4,11 +4,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { Clock, DomainError, ErrorCode, type AnswerSource } from '#common';
 import { AuditRecorder } from '#audit';
-import { LOGGER, type Logger } from '#observability';
+import { MetricsService } from '#metrics';
+import { LOGGER, LogContexts, maskPii, type Logger } from '#observability';
 import { JobName, QueueName, type AnswerReply, type AnswerTurnPayload, type ContextTurn } from '#queue';
 import { DEADLINE_EXCEEDED, raceDeadline } from '#resilience';
 import { HistoryRepository, PENDING, type StoredTurn } from '#sessions';
 import type { TenantSnapshot } from '#tenancy';
+import { AdmissionService } from './admission.service.js';
 import { ReplyBusService } from './reply-bus.service.js';
 
 /** The public answer to one chat turn. */
@@ -36,6 +38,7 @@ export interface ChatTurnOptions {
 // A retried clientMsgId is recognised for this long.
 const DEDUP_TTL_SEC = 24 * 3600;
 const DUPLICATE_POLL_MS = 25;
+const OVERLOAD_RETRY_AFTER_SEC = 2;
 
 /**
  * One chat turn, as the design's pipeline: history (one round trip) → `answer` job → wait for
@@ -50,6 +53,8 @@ export class ChatTurnService {
     @InjectQueue(QueueName.Answer) private readonly answerQueue: Queue<AnswerTurnPayload>,
     private readonly audit: AuditRecorder,
     private readonly clock: Clock,
+    private readonly metrics: MetricsService,
+    private readonly admission: AdmissionService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -57,6 +62,14 @@ export class ChatTurnService {
     const started = this.clock.now();
     const { config } = tenant;
     const deadlineAt = started + config.answerDeadlineMs;
+    // Shed before anything is stored when the queue lags (see AdmissionService).
+    const shed = this.admission.pressure.overloaded;
+    if (shed) {
+      this.metrics.shed.inc({ mode: config.overloadMode });
+      if (config.overloadMode === 'reject') {
+        throw new DomainError(ErrorCode.Overloaded, 'the service is busy; retry shortly', { retryAfterSec: OVERLOAD_RETRY_AFTER_SEC });
+      }
+    }
     const begun = await this.history.beginTurn(tenant.id, userId, {
       contextTurns: config.contextTurns,
       clientMsgId: input.clientMsgId,
@@ -66,7 +79,7 @@ export class ChatTurnService {
     if (begun.kind === 'duplicate') return this.replayDuplicate(tenant, userId, input.clientMsgId!, begun.stored, deadlineAt);
 
     const turnId = randomUUID();
-    const reply = await this.askWorker(tenant, {
+    const reply = shed ? null : await this.askWorker(tenant, {
       tenantId: tenant.id,
       userId,
       turnId,
@@ -75,6 +88,7 @@ export class ChatTurnService {
       deadlineAt,
       replyTo: this.replies.channel,
       requestId,
+      traceparent: LogContexts.current()?.traceparent,
       confidenceThreshold: config.confidenceThreshold,
     }, options);
     if (options.signal?.aborted) {
@@ -92,7 +106,8 @@ export class ChatTurnService {
       await this.history.completeTurn(
         tenant.id,
         userId,
-        { ...result, query: input.query, at, ...(input.clientMsgId ? { clientMsgId: input.clientMsgId } : {}) },
+        // Per tenant (piiMasking.history), the stored turn keeps only the masked text.
+        { ...result, ...maskedIf(config.piiMasking.history, input.query, result.answer), at, ...(input.clientMsgId ? { clientMsgId: input.clientMsgId } : {}) },
         { ttlSec: config.historyTtlSec, maxTurns: config.maxTurns },
         input.clientMsgId ? { clientMsgId: input.clientMsgId, response: JSON.stringify(result), ttlSec: DEDUP_TTL_SEC } : undefined,
       );
@@ -104,9 +119,11 @@ export class ChatTurnService {
     const latencyMs = this.clock.now() - started;
     this.audit.recordInBackground({
       tenantId: tenant.id, eventId: turnId, kind: 'turn', actor: userId, userId, seq: result.seq,
-      query: input.query, answer: result.answer, source: result.source, confidence: result.confidence,
+      ...maskedIf(config.piiMasking.audit, input.query, result.answer), source: result.source, confidence: result.confidence,
       entryId: result.entryId, latencyMs, at,
     });
+    this.metrics.turnDuration.observe({ source: result.source }, latencyMs / 1000);
+    this.metrics.turns.inc({ tenant: tenant.id, source: result.source });
     this.logger.info({ seq: result.seq, source: result.source, latencyMs }, 'chat turn');
     return result;
   }
@@ -160,6 +177,10 @@ const abortPromise = (signal?: AbortSignal): { promise: Promise<typeof ABORTED>;
   });
   return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
 };
+
+/** The turn's text as stored: PII-masked when the tenant asks for it there. */
+const maskedIf = (mask: boolean, query: string, answer: string): { query: string; answer: string } =>
+  mask ? { query: maskPii(query), answer: maskPii(answer) } : { query, answer };
 
 const toContextTurn = (t: StoredTurn): ContextTurn => ({
   seq: t.seq,

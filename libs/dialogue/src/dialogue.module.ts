@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '#audit';
 import { SessionsModule } from '#sessions';
+import { AdmissionService } from './admission.service.js';
 import { ChatTurnService } from './chat-turn.service.js';
 import { ConversationService } from './conversation.service.js';
 import { ReplyBusService } from './reply-bus.service.js';
 
 @Module({
   imports: [SessionsModule, AuditModule],
-  providers: [ReplyBusService, ChatTurnService, ConversationService],
-  exports: [ChatTurnService, ConversationService, ReplyBusService],
+  providers: [ReplyBusService, ChatTurnService, ConversationService, AdmissionService],
+  exports: [ChatTurnService, ConversationService, ReplyBusService, AdmissionService],
 })
 export class DialogueModule {}

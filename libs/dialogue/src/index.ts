@@ -1,3 +1,4 @@
+export * from './admission.service.js';
 export * from './chat-turn.service.js';
 export * from './conversation.service.js';
 export * from './dialogue.module.js';

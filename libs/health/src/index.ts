@@ -1,2 +1,3 @@
 export * from './drain-state.service.js';
+export * from './graceful-shutdown.js';
 export * from './health.module.js';

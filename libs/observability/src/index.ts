@@ -2,4 +2,5 @@ export * from './log-context.js';
 export * from './logger.js';
 export * from './nest-logger.js';
 export * from './pii.js';
+export * from './trace-context.js';
 export * from './tokens.js';

@@ -5,6 +5,10 @@ export interface LogContext {
   requestId?: string;
   tenantId?: string;
   jobId?: string;
+  /** W3C trace id of the turn, shared by the gateway's and the worker's lines. */
+  traceId?: string;
+  /** The `traceparent` to hand to the next hop (the job). */
+  traceparent?: string;
 }
 
 const storage = new AsyncLocalStorage<LogContext>();

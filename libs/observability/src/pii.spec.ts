@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { isLuhnValid, isValidIdCard, maskPii } from './pii.js';
+import { isLuhnValid, isValidIdCard, maskPii, maskPiiDeep } from './pii.js';
 
 // Check digits computed with GB 11643 / Luhn, not guessed.
 const VALID_ID_X = '11010519491231002X';
@@ -72,12 +72,16 @@ describe('maskPii', () => {
     expect(masked.endsWith('5678')).toBe(true);
   });
 
-  // Known gap (reported, not fixed here): the MOBILE pattern only matches 11 contiguous digits,
-  // so the common 3-4-4 grouping slips through unless the digits happen to pass the card rule.
-  // Flip to `it` once the pattern accepts separators.
-  it.failing('masks mobile numbers written with separators', () => {
-    expect(maskPii('手机 138 1234 5678')).not.toContain('1234');
-    expect(maskPii('手机 138-1234-5678')).not.toContain('1234');
+  it('masks mobile numbers written with separators, keeping their shape', () => {
+    expect(maskPii('手机 138 1234 5678')).toBe('手机 138 **** 5678');
+    expect(maskPii('手机 138-1234-5678')).toBe('手机 138-****-5678');
+    expect(maskPii('+86 139 1234 5678')).toBe('+86 139 **** 5678');
+    expect(maskPii('+86-139-1234-5678 请回电')).toBe('+86-139-****-5678 请回电');
+    expect(maskPii('电话 8613812345678')).toBe('电话 86138****5678');
+  });
+
+  it('does not read a grouped card number as a mobile', () => {
+    expect(maskPii('卡号 6222 0212 3456 7890 128')).toBe(`卡号 6222${'*'.repeat(11)}0128`);
   });
 
   it('masks e-mail addresses, keeping the first letter and the domain', () => {
@@ -102,5 +106,30 @@ describe('maskPii', () => {
     '123456789012', // 12 digits: shorter than any card
   ])('leaves ordinary text alone: %s', (text) => {
     expect(maskPii(text)).toBe(text);
+  });
+});
+
+describe('maskPiiDeep', () => {
+  it('masks strings at any depth, error messages and stacks, and keeps everything else', () => {
+    const error = new Error(`insert failed for 13812345678 / ${VALID_ID_X}`);
+    const masked = maskPiiDeep({
+      userId: '13912345678',
+      err: error,
+      nested: { list: ['li@corp.cn', 42], when: '2026-11-22T08:00:00.000Z' },
+      ms: 1763769600000,
+      ok: true,
+    }) as Record<string, any>;
+    expect(masked.userId).toBe('139****5678');
+    expect(masked.err.message).toBe(`insert failed for 138****5678 / 110${'*'.repeat(13)}2X`);
+    expect(masked.err.stack).not.toContain('13812345678');
+    expect(masked.nested).toEqual({ list: ['l***@corp.cn', 42], when: '2026-11-22T08:00:00.000Z' });
+    expect(masked.ms).toBe(1763769600000);
+    expect(masked.ok).toBe(true);
+  });
+
+  it('stops at a bounded depth instead of following cycles forever', () => {
+    const cyclic: Record<string, unknown> = { a: '13812345678' };
+    cyclic.self = cyclic;
+    expect(() => JSON.stringify(maskPiiDeep(cyclic), (_k, v) => (v === cyclic ? '[cycle]' : v))).not.toThrow();
   });
 });

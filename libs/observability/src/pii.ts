@@ -1,9 +1,11 @@
-// Masks personal data in free text before it reaches a log line. Patterns are deliberately
-// specific (check digits, Luhn) so ordinary numbers such as amounts or seqs stay readable.
+// Masks personal data in free text before it reaches a log line, an audit row or (per tenant) the
+// stored history. Patterns are deliberately specific (check digits, Luhn, mobile prefixes) so
+// ordinary numbers such as amounts, dates or seqs stay readable.
 
 const ID_CARD = /(?<![0-9])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9])/g;
 const CARD = /(?<![0-9])(?:\d[ -]?){12,18}\d(?![0-9])/g;
-const MOBILE = /(?<![0-9])(?:\+?86[ -]?)?1[3-9]\d{9}(?![0-9])/g;
+// 11 digits, optionally grouped 3-4-4 with one space or dash, optionally after +86 / 86.
+const MOBILE = /(?<![0-9])((?:\+?86[ -]?)?)(1[3-9]\d)([ -]?)(\d{4})([ -]?)(\d{4})(?![0-9])/g;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 
 const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -33,16 +35,45 @@ export const isLuhnValid = (digits: string): boolean => {
 const keepEnds = (value: string, head: number, tail: number): string =>
   value.slice(0, head) + '*'.repeat(Math.max(0, value.length - head - tail)) + value.slice(value.length - tail);
 
-/** Replaces ID-card, bank-card, mobile numbers and e-mail addresses with masked forms. */
-export const maskPii = (text: string): string =>
-  text
+// Cheap pre-check: text without a digit or an '@' cannot hold anything we mask, and most log
+// fields (ids, routes, levels) are like that.
+const MAYBE_PII = /[0-9@]/;
+
+/**
+ * Replaces ID-card, mobile and bank-card numbers and e-mail addresses with masked forms.
+ * Mobiles go before cards so that `+86 138…` keeps its shape instead of being read as a card.
+ */
+export const maskPii = (text: string): string => {
+  if (!MAYBE_PII.test(text)) return text;
+  return text
     .replace(ID_CARD, (m) => (isValidIdCard(m) ? keepEnds(m, 3, 2) : m))
+    .replace(MOBILE, (_m, prefix: string, head: string, sep1: string, _middle: string, sep2: string, tail: string) => `${prefix}${head}${sep1}****${sep2}${tail}`)
     .replace(CARD, (m) => {
       const digits = m.replace(/[ -]/g, '');
       return digits.length >= 13 && digits.length <= 19 && isLuhnValid(digits) ? keepEnds(digits, 4, 4) : m;
     })
-    .replace(MOBILE, (m) => keepEnds(m, m.length - 8, 4))
     .replace(EMAIL, (m) => {
       const at = m.indexOf('@');
       return `${m[0]}***${m.slice(at)}`;
     });
+};
+
+const MAX_DEPTH = 6;
+
+/**
+ * A copy of a log record with every string (at any depth, including error messages and
+ * stacks) passed through {@link maskPii}. Numbers, booleans and keys are left alone, so the
+ * line stays valid JSON with the same shape.
+ */
+export const maskPiiDeep = (value: unknown, depth = 0): unknown => {
+  if (typeof value === 'string') return maskPii(value);
+  if (value === null || typeof value !== 'object' || depth >= MAX_DEPTH) return value;
+  if (value instanceof Error) {
+    return { type: value.name, message: maskPii(value.message), ...(value.stack ? { stack: maskPii(value.stack) } : {}) };
+  }
+  if (Array.isArray(value)) return value.map((item) => maskPiiDeep(item, depth + 1));
+  if (value instanceof Date || Buffer.isBuffer(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[key] = maskPiiDeep(item, depth + 1);
+  return out;
+};

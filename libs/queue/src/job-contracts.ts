@@ -4,12 +4,20 @@ import type { AnswerSource } from '#common';
 export enum QueueName {
   Answer = 'answer',
   Audit = 'audit',
+  /** Handoff webhooks to tenants' agent desks: retried with backoff, never on the reply path. */
+  Handoff = 'handoff',
+  /** Scheduled housekeeping (audit retention): slow, never on a turn's path. */
+  Maintenance = 'maintenance',
 }
 
 /** Job names; a handler's class is named after its job. */
 export enum JobName {
   AnswerTurn = 'AnswerTurn',
   RecordAudit = 'RecordAudit',
+  NotifyHandoff = 'NotifyHandoff',
+  /** Hourly: fans out one PurgeExpiredAudit per tenant. */
+  AuditRetentionSweep = 'AuditRetentionSweep',
+  PurgeExpiredAudit = 'PurgeExpiredAudit',
 }
 
 /** One earlier turn as the engine sees it. */
@@ -33,6 +41,8 @@ export interface AnswerTurnPayload {
   /** Pub/sub channel of the gateway instance waiting for the answer. */
   replyTo: string;
   requestId: string;
+  /** W3C traceparent of the gateway's hop: the worker's log lines carry the same trace id. */
+  traceparent?: string;
   confidenceThreshold: number | null;
 }
 
@@ -61,10 +71,48 @@ export interface RecordAuditPayload {
   record: AuditRecord;
 }
 
+/** Why the bot handed the conversation to a human. */
+export type HandoffReason = 'customer_request' | 'repeated_fallback';
+
+/**
+ * A conversation handed to a human: POSTed to the tenant's webhook. The URL and secret are
+ * read from the tenant's config at delivery time, so neither is ever stored in Redis.
+ */
+export interface NotifyHandoffPayload {
+  tenantId: string;
+  /** Unique per handoff (the turn id): receivers deduplicate retried deliveries by it. */
+  handoffId: string;
+  userId: string;
+  reason: HandoffReason;
+  /** The customer's message that triggered the handoff. */
+  query: string;
+  /** Recent turns, oldest first. */
+  transcript: ContextTurn[];
+  /** ISO time of the handoff. */
+  at: string;
+}
+
+/**
+ * The hourly retention sweep. The one payload without a tenant: it is a platform job whose
+ * only work is to enqueue one tenant-scoped PurgeExpiredAudit per tenant.
+ */
+export interface AuditRetentionSweepPayload {
+  scope: 'all-tenants';
+}
+
+/** Delete one tenant's audit rows older than its retention. */
+export interface PurgeExpiredAuditPayload {
+  tenantId: string;
+  retentionDays: number;
+}
+
 /** Every job's payload by name: handlers are typed with `JobOf<…>`. */
 export interface JobPayloads {
   [JobName.AnswerTurn]: AnswerTurnPayload;
   [JobName.RecordAudit]: RecordAuditPayload;
+  [JobName.NotifyHandoff]: NotifyHandoffPayload;
+  [JobName.AuditRetentionSweep]: AuditRetentionSweepPayload;
+  [JobName.PurgeExpiredAudit]: PurgeExpiredAuditPayload;
 }
 
 export type JobOf<N extends JobName> = { name: N; data: JobPayloads[N] };

@@ -21,6 +21,17 @@ const registered = BullModule.registerQueue(
       removeOnFail: false,
     },
   },
+  {
+    name: QueueName.Handoff,
+    // Attempts and backoff are set per job from AppConfig.handoff; a 4xx ends retries early.
+    defaultJobOptions: { removeOnComplete: true, removeOnFail: { count: 1000 } },
+  },
+  {
+    name: QueueName.Maintenance,
+    // Housekeeping is idempotent: a failed run retries a few times, and the next hour's run
+    // picks up whatever is left anyway.
+    defaultJobOptions: { attempts: 5, backoff: { type: 'exponential', delay: 10_000 }, removeOnComplete: true, removeOnFail: { count: 100 } },
+  },
 );
 
 @Global()

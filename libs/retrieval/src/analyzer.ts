@@ -36,7 +36,7 @@ export function normalizeText(text: string): string {
 }
 
 /** Expand "n't", "'re", "'ll" … and drop possessive "'s", so "isn't" and "is not" index the same way. */
-function expandContractions(text: string): string {
+export function expandContractions(text: string): string {
   if (!text.includes("'")) return text;
   return text
     .replace(/\bcan't\b/g, 'can not')

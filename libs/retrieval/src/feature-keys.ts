@@ -39,6 +39,11 @@ export class FeatureKeys {
     this.encoder.freeze();
   }
 
+  /** Every class-prefixed string feature with its id. */
+  stringFeatures(): IterableIterator<[string, number]> {
+    return this.strings.entries();
+  }
+
   /** Id of a class-prefixed string feature (term, stop-word, concept, character). */
   stringId(key: string): number {
     const id = this.strings.get(key);

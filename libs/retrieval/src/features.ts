@@ -63,12 +63,22 @@ export interface FeatureSink {
   phrase(phrase: string): void;
 }
 
+/** Maps a stemmed content word of a query to the term to look up instead (spelling correction). */
+export type TermRewrite = (term: string) => string;
+
 /**
  * Emit the class-prefixed features of a text; classes with weight 0 are not generated. Returns the text's
  * length in tokens (for BM25). `wordsOnly` (used for answers) keeps words and concepts only: bigrams and n-grams of
- * long answers would cost much and add noise.
+ * long answers would cost much and add noise. `rewrite` (queries only) replaces content words before their
+ * word-level features are derived; phrase n-grams keep the text as typed.
  */
-export function emitFeatures(text: string, settings: FeatureSettings, sink: FeatureSink, wordsOnly = false): number {
+export function emitFeatures(
+  text: string,
+  settings: FeatureSettings,
+  sink: FeatureSink,
+  wordsOnly = false,
+  rewrite?: TermRewrite,
+): number {
   const w = settings.classWeights;
   const bigrams = !wordsOnly && w[FeatureClass.WordBigram] > 0;
   const emit = (key: string): void => sink.feature(key);
@@ -81,17 +91,18 @@ export function emitFeatures(text: string, settings: FeatureSettings, sink: Feat
       case 'stop': {
         length++;
         const isStop = token.kind === 'stop';
-        if (!isStop) emit(token.term);
-        else if (w[FeatureClass.StopWord] > 0) emit(PREFIX[FeatureClass.StopWord] + token.term);
-        if (bigrams && previous !== undefined) sink.bigram(previous, token.term);
-        previous = token.term;
+        const term = isStop || rewrite === undefined ? token.term : rewrite(token.term);
+        if (!isStop) emit(term);
+        else if (w[FeatureClass.StopWord] > 0) emit(PREFIX[FeatureClass.StopWord] + term);
+        if (bigrams && previous !== undefined) sink.bigram(previous, term);
+        previous = term;
         if (isStop) break;
         if (w[FeatureClass.Concept] > 0) {
-          const concept = CONCEPTS.get(token.term);
+          const concept = CONCEPTS.get(term);
           if (concept !== undefined) emit(PREFIX[FeatureClass.Concept] + concept);
         }
-        if (!wordsOnly && w[FeatureClass.CharGram] > 0 && token.term.length >= settings.charGramMinLength) {
-          for (const gram of charGrams(token.term, settings.charGramSize)) emit(gram);
+        if (!wordsOnly && w[FeatureClass.CharGram] > 0 && term.length >= settings.charGramMinLength) {
+          for (const gram of charGrams(term, settings.charGramSize)) emit(gram);
         }
         break;
       }
@@ -120,8 +131,13 @@ export interface QueryFeatures {
   readonly unseen: readonly number[];
 }
 
-/** Resolve a query's features against the index vocabulary. */
-export function queryFeatures(text: string, settings: FeatureSettings, keys: FeatureKeys): QueryFeatures {
+/** Resolve a query's features against the index vocabulary (`rewrite`: see {@link emitFeatures}). */
+export function queryFeatures(
+  text: string,
+  settings: FeatureSettings,
+  keys: FeatureKeys,
+  rewrite?: TermRewrite,
+): QueryFeatures {
   const known = new Set<number>();
   const unseenKeys = new Set<string>();
   const unseen = new Array<number>(FEATURE_CLASS_COUNT).fill(0);
@@ -129,7 +145,7 @@ export function queryFeatures(text: string, settings: FeatureSettings, keys: Fea
     if (id >= 0) known.add(id);
     else unseen[featureClassIfUnknown]++;
   };
-  emitFeatures(text, settings, {
+  const sink: FeatureSink = {
     feature: (key) => {
       const id = keys.stringId(key);
       if (id >= 0) known.add(id);
@@ -140,6 +156,7 @@ export function queryFeatures(text: string, settings: FeatureSettings, keys: Fea
     },
     bigram: (first, second) => resolve(keys.pairId(first, second), FeatureClass.WordBigram),
     phrase: (phrase) => keys.forEachGramId(phrase, (id) => resolve(id, FeatureClass.PhraseGram)),
-  });
+  };
+  emitFeatures(text, settings, sink, false, rewrite);
   return { known, unseen };
 }

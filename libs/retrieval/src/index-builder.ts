@@ -2,6 +2,9 @@ import { emitFeatures, FEATURE_CLASS_COUNT, FeatureClass, type FeatureSettings, 
 import { FeatureKeys } from './feature-keys.js';
 import type { RetrievalOptions } from './options.js';
 import { documentFrequency, PostingsBuilder, type Postings } from './postings.js';
+import { SemanticIndex } from './semantic.js';
+import { SpellingCorrector } from './spelling.js';
+import type { WordVectors } from './word-vectors.js';
 
 /** One FAQ entry of a tenant's knowledge base. */
 export interface KbDocument {
@@ -32,6 +35,10 @@ export interface IndexData {
   readonly unseenWeight: readonly number[];
   readonly options: Readonly<RetrievalOptions>;
   readonly settings: FeatureSettings;
+  /** Corrects query words the KB lacks; undefined when spelling correction is off. */
+  readonly corrector: SpellingCorrector | undefined;
+  /** Sentence vectors of the phrasings; undefined when semantic scoring is off or word vectors are unavailable. */
+  readonly semantic: SemanticIndex | undefined;
 }
 
 /** Feature settings implied by the options. */
@@ -140,7 +147,11 @@ function entryPostings(
 }
 
 /** Analyse and index `docs`. */
-export function buildIndexData(docs: readonly KbDocument[], o: Readonly<RetrievalOptions>): IndexData {
+export function buildIndexData(
+  docs: readonly KbDocument[],
+  o: Readonly<RetrievalOptions>,
+  wordVectors: () => WordVectors | undefined,
+): IndexData {
   const settings = featureSettings(o);
   const keys = new FeatureKeys(o.phraseGramSize);
   const counter = new FeatureCounter(keys);
@@ -148,6 +159,7 @@ export function buildIndexData(docs: readonly KbDocument[], o: Readonly<Retrieva
   const answerBuilder = new PostingsBuilder();
   const phrasingEntry: number[] = [];
   const phrasingCount: number[] = [];
+  const phrasingTexts: string[] = [];
   docs.forEach((doc, entry) => {
     const seen = new Set<string>();
     for (const text of [doc.question, ...doc.similarQuestions]) {
@@ -158,6 +170,7 @@ export function buildIndexData(docs: readonly KbDocument[], o: Readonly<Retrieva
       const length = emitFeatures(text, settings, counter);
       phrasingBuilder.addDocument(counter.ids, counter.counts, length);
       phrasingEntry.push(entry);
+      phrasingTexts.push(text);
     }
     phrasingCount.push(seen.size);
     counter.begin();
@@ -192,8 +205,28 @@ export function buildIndexData(docs: readonly KbDocument[], o: Readonly<Retrieva
     .sort((a, b) => (docs[a].id < docs[b].id ? -1 : docs[a].id > docs[b].id ? 1 : a - b))
     .forEach((entry, rank) => (idRank[entry] = rank));
 
+  const vectors = o.semanticWeight > 0 || o.semanticPlainWeight > 0 || o.softWeight > 0 ? wordVectors() : undefined;
+  const semantic =
+    vectors &&
+    new SemanticIndex(
+      vectors,
+      {
+        sifA: o.sifA,
+        shrinkage: o.semanticShrinkage,
+        softNeighbors: o.softWeight > 0 ? o.softNeighbors : 0,
+        softMinCosine: o.softMinCosine,
+        softKnown: o.softKnown > 0,
+      },
+      phrasingTexts,
+      phrasingEntries,
+      n,
+      (term) => keys.stringId(term),
+    );
+
   return {
     ids: docs.map((d) => d.id),
+    semantic,
+    corrector: o.spellingMinLength > 0 ? spellingCorrector(keys, classOf, phrasings, answers, o.spellingMinLength) : undefined,
     idRank,
     keys,
     phrasings,
@@ -207,4 +240,25 @@ export function buildIndexData(docs: readonly KbDocument[], o: Readonly<Retrieva
     options: o,
     settings,
   };
+}
+
+/**
+ * Spelling corrector over the KB's English words (stems). Candidates are ranked by in how many phrasings they
+ * occur, answers only breaking ties: question wording is what a customer's misspelt word most likely meant.
+ */
+function spellingCorrector(
+  keys: FeatureKeys,
+  classOf: Uint8Array,
+  phrasings: Postings,
+  answers: Postings,
+  minLength: number,
+): SpellingCorrector {
+  const words: string[] = [];
+  const frequency: number[] = [];
+  for (const [key, id] of keys.stringFeatures()) {
+    if (classOf[id] !== FeatureClass.Term || key.length < minLength - 1 || !/^[\p{Script=Latin}]+$/u.test(key)) continue;
+    words.push(key);
+    frequency.push(documentFrequency(phrasings, id) + documentFrequency(answers, id) / (answers.docs.length + 1));
+  }
+  return new SpellingCorrector(words, frequency, minLength);
 }

@@ -36,6 +36,39 @@ export interface RetrievalOptions {
   stopWordWeight: number;
   /** Weight of single Chinese characters (Chinese words and character bigrams have weight 1). */
   cjkCharWeight: number;
+  /**
+   * Shortest query word (stemmed) that is corrected to a KB word one typo away when the KB has never seen it
+   * ("recieve" → "receive"); 0 disables spelling correction.
+   */
+  spellingMinLength: number;
+  /**
+   * Weight of the semantic score: cosine between the query's sentence vector and the entry's centroid (SIF-weighted
+   * averages of pretrained word vectors, whitened with the KB's within-entry covariance), added to the lexical
+   * score divided by the best lexical score of the query. 0 (or no word vectors installed) disables it.
+   */
+  semanticWeight: number;
+  /**
+   * Semantic weight used instead when the KB has too few phrasings per entry to whiten (e.g. one question per
+   * entry): plain cosines of averaged word vectors separate entries less well, so they count less.
+   */
+  semanticPlainWeight: number;
+  semanticNormalization: number;
+  semanticCoveragePower: number;
+  /** SIF smoothing a: a word of corpus probability p weighs a / (a + p) in a sentence vector. */
+  sifA: number;
+  /** Shrinkage (0..1) of the within-entry covariance towards the identity; 1 turns whitening off. */
+  semanticShrinkage: number;
+  /**
+   * Weight of soft matches: a query word matches the KB words nearest to it in the word-vector space, as a
+   * feature weighted by this times the words' cosine ("fraud" finds "compromised"). 0 disables it.
+   */
+  softWeight: number;
+  /** Most KB words one query word is softly matched to. */
+  softNeighbors: number;
+  /** Least cosine for a soft match. */
+  softMinCosine: number;
+  /** 1: words the KB has are softly matched to other KB words too; 0: only words the KB lacks. */
+  softKnown: number;
 }
 
 /** Tuned defaults (dev splits of banking77-en and bitext-customer-support-en). */
@@ -56,4 +89,15 @@ export const DEFAULT_OPTIONS: Readonly<RetrievalOptions> = Object.freeze({
   conceptWeight: 0.5,
   stopWordWeight: 0,
   cjkCharWeight: 0.3,
+  spellingMinLength: 5,
+  semanticWeight: 2,
+  semanticPlainWeight: 0.5,
+  semanticNormalization: 0,
+  semanticCoveragePower: 1,
+  sifA: 0.001,
+  semanticShrinkage: 0.3,
+  softWeight: 0,
+  softNeighbors: 3,
+  softMinCosine: 0.5,
+  softKnown: 0,
 });

@@ -1,8 +1,10 @@
 import { calibratedConfidence } from './confidence.js';
-import { queryFeatures } from './features.js';
+import { queryFeatures, type TermRewrite } from './features.js';
 import { buildIndexData, type IndexData, type KbDocument } from './index-builder.js';
 import { DEFAULT_OPTIONS, type RetrievalOptions } from './options.js';
 import { SearchScratch, type Scorer } from './search-scratch.js';
+import { dotRow } from './semantic.js';
+import { sharedWordVectors, type WordVectors } from './word-vectors.js';
 
 export type { KbDocument } from './index-builder.js';
 
@@ -16,25 +18,41 @@ export interface SearchHit {
 /** Inverted index over a tenant's FAQ entries; build once per KB version, search on every chat turn. */
 export class RetrievalIndex {
   private scratch: SearchScratch | undefined;
+  private readonly rewrite: TermRewrite | undefined;
 
-  private constructor(private readonly data: IndexData) {}
+  private constructor(private readonly data: IndexData) {
+    const { corrector, keys } = data;
+    // Only words the KB has never seen are corrected: a known word is never "fixed" into another one.
+    this.rewrite = corrector && ((term) => (keys.stringId(term) >= 0 ? term : (corrector.correct(term) ?? term)));
+  }
 
   /** Number of indexed entries. */
   get size(): number {
     return this.data.ids.length;
   }
 
-  /** Analyse and index `docs` (entries with a duplicate id stay separate entries). */
-  static build(docs: readonly KbDocument[], options: Partial<RetrievalOptions> = {}): RetrievalIndex {
-    return new RetrievalIndex(buildIndexData(docs, { ...DEFAULT_OPTIONS, ...options }));
+  /**
+   * Analyse and index `docs` (entries with a duplicate id stay separate entries). English sentence vectors use the
+   * process-wide word-vector table (loaded on first use); pass `wordVectors: null` for a lexical-only index.
+   */
+  static build(
+    docs: readonly KbDocument[],
+    options: Partial<RetrievalOptions> = {},
+    resources: { wordVectors?: WordVectors | null } = {},
+  ): RetrievalIndex {
+    const { wordVectors } = resources;
+    const vectors = wordVectors === null ? () => undefined : wordVectors ? () => wordVectors : sharedWordVectors;
+    return new RetrievalIndex(buildIndexData(docs, { ...DEFAULT_OPTIONS, ...options }, vectors));
   }
 
   /** Best entries for `query`, best first (ties by id); [] when nothing in the KB matches. */
   search(query: string, limit = 5): SearchHit[] {
     const d = this.data;
     if (limit <= 0 || d.ids.length === 0) return [];
-    const { known, unseen } = queryFeatures(query, d.settings, d.keys);
-    if (known.size === 0) return [];
+    const { known, unseen } = queryFeatures(query, d.settings, d.keys, this.rewrite);
+    // Words the KB lacks may still mean one of its words ("fraud" ~ "compromised"): nearest KB words by vector.
+    const soft = d.semantic?.softMatches(query, (term) => d.keys.stringId(this.rewrite ? this.rewrite(term) : term));
+    if (known.size === 0 && !soft?.size) return [];
     const scratch = (this.scratch ??= new SearchScratch(d.ids.length, d.phrasingEntry.length));
     scratch.reset();
 
@@ -47,9 +65,20 @@ export class RetrievalIndex {
       scratch.addEntries(d.entries, f, qw, scratch.entryScore);
       scratch.addEntries(d.answers, f, d.answerFeatureWeight[f], scratch.answerScore);
     }
+    if (soft !== undefined) {
+      const o = d.options;
+      for (const [f, cosine] of soft) {
+        if (known.has(f)) continue;
+        const qw = d.featureWeight[f] * o.softWeight * cosine;
+        scratch.addPhrasings(d.phrasings, f, qw);
+        scratch.addEntries(d.entries, f, qw, scratch.entryScore);
+        scratch.addEntries(d.answers, f, d.answerFeatureWeight[f] * o.softWeight * cosine, scratch.answerScore);
+      }
+    }
     if (queryMass <= 0) return [];
 
-    const top = scratch.rank(d.phrasingEntry, d.idRank, Math.max(limit, 2), this.scorer());
+    const semantic = this.semanticScores(query, scratch);
+    const top = scratch.rank(d.phrasingEntry, d.idRank, Math.max(limit, 2), this.scorer(), semantic, d.options.semanticNormalization > 0 ? queryMass : 0);
     const hits: SearchHit[] = [];
     let ceiling = 1;
     for (let i = 0; i < top.length && i < limit; i++) {
@@ -63,6 +92,20 @@ export class RetrievalIndex {
       hits.push({ id: d.ids[entry], score, confidence: ceiling });
     }
     return hits;
+  }
+
+  /** Per entry, the weighted cosine of the query's sentence vector with the entry's; undefined when unavailable. */
+  private semanticScores(query: string, scratch: SearchScratch): Float64Array | undefined {
+    const { semantic, options: o } = this.data;
+    const weight = semantic?.whitened ? o.semanticWeight : o.semanticPlainWeight;
+    if (semantic === undefined || !(weight > 0)) return undefined;
+    const encoded = semantic.encode(query);
+    if (encoded === undefined) return undefined;
+    const { vector, coverage } = encoded;
+    const out = (scratch.semantic ??= new Float64Array(this.data.ids.length));
+    const scale = weight * coverage ** o.semanticCoveragePower;
+    for (let e = 0; e < out.length; e++) out[e] = scale * dotRow(vector, semantic.centroids, e);
+    return out;
   }
 
   private scorer(): Scorer {

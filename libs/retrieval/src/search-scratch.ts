@@ -25,6 +25,8 @@ export interface Scorer {
 export class SearchScratch {
   readonly entryScore: Float64Array;
   readonly answerScore: Float64Array;
+  /** Per-entry semantic scores of the current query (allocated on first use). */
+  semantic: Float64Array | undefined;
   private readonly phrasingScore: Float64Array;
   private readonly phrasingMatched: Float64Array;
   private readonly phrasingSeen: Uint8Array;
@@ -93,8 +95,19 @@ export class SearchScratch {
     }
   }
 
-  /** Top k entries by combined score, ties broken by id rank (lower first). */
-  rank(phrasingEntry: Int32Array, idRank: Int32Array, k: number, scorer: Scorer): RankedEntry[] {
+  /**
+   * Top k entries by combined score, ties broken by id rank (lower first). With `semantic` (a score per entry),
+   * every entry competes, not only those the query touched, on its lexical score divided by the query's best
+   * lexical score plus its semantic score.
+   */
+  rank(
+    phrasingEntry: Int32Array,
+    idRank: Int32Array,
+    k: number,
+    scorer: Scorer,
+    semantic?: Float64Array,
+    queryMass = 0,
+  ): RankedEntry[] {
     for (let i = 0; i < this.touchedPhrasingCount; i++) {
       const p = this.touchedPhrasings[i];
       const e = phrasingEntry[p];
@@ -108,12 +121,23 @@ export class SearchScratch {
         this.bestPhrasing[e] = p;
       }
     }
+    let lexicalScale = 1;
+    if (semantic !== undefined) {
+      let top = 0;
+      for (let i = 0; i < this.touchedEntryCount; i++) {
+        const e = this.touchedEntries[i];
+        top = Math.max(top, scorer.entry(this.bestScore[e], this.entryScore[e], this.answerScore[e]));
+      }
+      lexicalScale = queryMass > 0 ? 1 / queryMass : top > 0 ? 1 / top : 0;
+    }
     // Insertion into a small sorted array: k is tiny, and most candidates fail the first comparison.
     const topEntries: number[] = [];
     const topScores: number[] = [];
-    for (let i = 0; i < this.touchedEntryCount; i++) {
-      const e = this.touchedEntries[i];
-      const score = scorer.entry(this.bestScore[e], this.entryScore[e], this.answerScore[e]);
+    const candidates = semantic === undefined ? this.touchedEntryCount : semantic.length;
+    for (let i = 0; i < candidates; i++) {
+      const e = semantic === undefined ? this.touchedEntries[i] : i;
+      let score = scorer.entry(this.bestScore[e], this.entryScore[e], this.answerScore[e]);
+      if (semantic !== undefined) score = score * lexicalScale + semantic[e];
       if (!(score > 0)) continue;
       let at = topEntries.length;
       while (at > 0 && isBetter(score, idRank[e], topScores[at - 1], idRank[topEntries[at - 1]])) at--;

@@ -243,4 +243,20 @@ describe('HistoryRepository (real Redis)', () => {
     expect(await repo.list('acme', 'anna')).toHaveLength(1);
     expect(await repo.readClaim('acme', 'anna', 'x')).toBe(PENDING);
   });
+
+  it('listAfter returns the turns after a seq, oldest first, across pages and out-of-order writes', async () => {
+    const user = newUser();
+    for (let i = 0; i < 40; i++) await writeTurn('acme', user);
+    expect((await repo.listAfter('acme', user, 37)).map((t) => t.seq)).toEqual([38, 39, 40]);
+    expect(await repo.listAfter('acme', user, 40)).toEqual([]);
+    expect((await repo.listAfter('acme', user, 0, 4)).map((t) => t.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    // Two turns in flight at once can complete in either order: 42 is pushed before 41.
+    await repo.beginTurn('acme', user, BEGIN);
+    await repo.beginTurn('acme', user, BEGIN);
+    await repo.completeTurn('acme', user, turn(42), LIMITS);
+    await repo.completeTurn('acme', user, turn(41), LIMITS);
+    expect((await repo.listAfter('acme', user, 41)).map((t) => t.seq)).toEqual([42]);
+    expect((await repo.listAfter('acme', user, 40, 2)).map((t) => t.seq)).toEqual([41, 42]);
+    expect(await repo.listAfter('acme', newUser(), 0)).toEqual([]);
+  });
 });

@@ -100,6 +100,29 @@ export class HistoryRepository {
     return raw.map(decodeTurn).reverse();
   }
 
+  /**
+   * Turns with a seq above `afterSeq`, oldest first: what a reconnecting client missed. Reads
+   * newest-first in small pages, so the usual resume (nothing or one turn missed) is one short
+   * LRANGE. Concurrent turns of one user may be pushed out of seq order, so reading stops only
+   * a margin below `afterSeq`, and the result is sorted.
+   */
+  async listAfter(tenantId: string, userId: string, afterSeq: number, pageSize = 16): Promise<StoredTurn[]> {
+    const key = this.keys(tenantId, userId).history;
+    const missed: StoredTurn[] = [];
+    const stopBelow = afterSeq - OUT_OF_ORDER_MARGIN;
+    let done = false;
+    for (let start = 0; !done; start += pageSize) {
+      const raw = await this.redis.client.lrange(key, start, start + pageSize - 1);
+      for (const item of raw) {
+        const turn = decodeTurn(item);
+        if (turn.seq > afterSeq) missed.push(turn);
+        else if (turn.seq <= stopBelow) done = true;
+      }
+      if (raw.length < pageSize) done = true;
+    }
+    return missed.sort((a, b) => a.seq - b.seq);
+  }
+
   /** Erases the user's history, sequence and remembered replies. Returns whether anything existed. */
   async erase(tenantId: string, userId: string): Promise<boolean> {
     const k = this.keys(tenantId, userId);
@@ -118,5 +141,8 @@ export class HistoryRepository {
 interface BeginTurnCommand {
   fengdaBeginTurn(...args: (string | number)[]): Promise<unknown>;
 }
+
+// How far out of seq order concurrent turns of one user can land in the list (one per turn in flight).
+const OUT_OF_ORDER_MARGIN = 8;
 
 const escapeGlob = (value: string): string => value.replace(/[*?[\]\\]/g, '\\$&');

@@ -3,19 +3,22 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode } from '#common';
 import { AuditRecorder } from '#audit';
 import { EventBusService } from '#redis';
+import { SecretBox } from '#secrets';
 import { generateApiKey } from './api-key.js';
 import type { ApiKeyEntity } from './api-key.entity.js';
 import { ApiKeyRepository } from './api-key.repository.js';
 import { TenantCacheService } from './tenant-cache.service.js';
 import type { TenantEntity, TenantStatus } from './tenant.entity.js';
 import { TenantRepository } from './tenant.repository.js';
-import { resolveTenantConfig, type TenantConfig } from './tenant-config.js';
+import { resolveTenantConfig, type TenantConfigPatch } from './tenant-config.js';
+import { redactTenantConfig, sealConfigPatch, type RevealedSecrets, type TenantConfigView } from './tenant-config-secrets.js';
 
 export interface TenantView {
   id: string;
   name: string;
   status: TenantStatus;
-  config: TenantConfig;
+  /** Secrets redacted: `llm.apiKeySet`, `handoffWebhookSecretSet`. */
+  config: TenantConfigView;
   createdAt: string;
   updatedAt: string;
 }
@@ -39,11 +42,14 @@ export class TenantAdminService {
     private readonly cache: TenantCacheService,
     private readonly events: EventBusService,
     private readonly audit: AuditRecorder,
+    private readonly box: SecretBox,
   ) {}
 
   /** Creates the tenant and its first API key in one transaction; the key is shown only here. */
-  async create(input: { id: string; name: string; config?: Partial<TenantConfig> }): Promise<{ tenant: TenantView; apiKey: string; apiKeyId: string }> {
-    const config = resolveTenantConfig({}, input.config);
+  async create(input: { id: string; name: string; config?: TenantConfigPatch }): Promise<{ tenant: TenantView; apiKey: string; apiKeyId: string } & RevealedSecrets> {
+    // Secrets are sealed before they reach the row; generated ones are shown in this response only.
+    const sealed = sealConfigPatch(this.box, input.id, resolveTenantConfig({}), input.config ?? {});
+    const config = resolveTenantConfig({}, sealed.patch);
     const issued = generateApiKey();
     const keyRow = await this.tenants.transaction(async (manager) => {
       const inserted = await this.tenants.insert(manager, { id: input.id, name: input.name, config });
@@ -51,19 +57,20 @@ export class TenantAdminService {
       return this.keys.insert(manager, { tenantId: input.id, prefix: issued.prefix, keyHash: issued.keyHash, label: 'initial' });
     });
     this.auditChange(input.id, 'tenant.create', { name: input.name });
-    return { tenant: await this.get(input.id), apiKey: issued.apiKey, apiKeyId: keyRow.id };
+    return { tenant: await this.get(input.id), apiKey: issued.apiKey, apiKeyId: keyRow.id, ...sealed.revealed };
   }
 
   async get(tenantId: string): Promise<TenantView> {
     return toView(await this.require(tenantId));
   }
 
-  async update(tenantId: string, changes: { name?: string; status?: TenantStatus; config?: Partial<TenantConfig> }): Promise<TenantView> {
+  async update(tenantId: string, changes: { name?: string; status?: TenantStatus; config?: TenantConfigPatch }): Promise<TenantView & RevealedSecrets> {
     const current = await this.require(tenantId);
+    const sealed = changes.config ? sealConfigPatch(this.box, tenantId, resolveTenantConfig(current.config), changes.config) : undefined;
     await this.tenants.update(tenantId, {
       name: changes.name,
       status: changes.status,
-      config: changes.config ? resolveTenantConfig(current.config, changes.config) : undefined,
+      config: sealed ? resolveTenantConfig(current.config, sealed.patch) : undefined,
     });
     this.cache.invalidate(tenantId);
     await this.events.publish({ type: 'tenant.changed', tenantId });
@@ -71,7 +78,7 @@ export class TenantAdminService {
       fields: Object.keys(changes).filter((k) => changes[k as keyof typeof changes] !== undefined),
       configKeys: changes.config ? Object.keys(changes.config) : [],
     });
-    return this.get(tenantId);
+    return { ...(await this.get(tenantId)), ...sealed?.revealed };
   }
 
   async issueKey(tenantId: string, label: string | null): Promise<ApiKeyView & { apiKey: string }> {
@@ -115,7 +122,7 @@ const toView = (row: TenantEntity): TenantView => ({
   id: row.id,
   name: row.name,
   status: row.status,
-  config: resolveTenantConfig(row.config),
+  config: redactTenantConfig(resolveTenantConfig(row.config)),
   createdAt: row.createdAt.toISOString(),
   updatedAt: row.updatedAt.toISOString(),
 });

@@ -16,7 +16,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (body.statusCode >= 500) {
       this.logger.error({ errorId: body.errorId, err: (exception as Error)?.stack ?? String(exception), requestId: request.id }, 'unhandled error');
     }
-    if (body.code === 'RATE_LIMITED' && body.details?.retryAfterSec) reply.header('retry-after', String(body.details.retryAfterSec));
+    if (body.details?.retryAfterSec) reply.header('retry-after', String(body.details.retryAfterSec));
     void reply.status(body.statusCode).send(body);
   }
 }

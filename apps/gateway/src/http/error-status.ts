@@ -25,4 +25,9 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.Overloaded]: 503,
   [ErrorCode.DependencyUnavailable]: 503,
   [ErrorCode.Internal]: 500,
+  [ErrorCode.SecretUnreadable]: 500,
+  [ErrorCode.KbEntryNotFound]: 404,
+  [ErrorCode.KbEntryExists]: 409,
+  [ErrorCode.KbImportInvalid]: 400,
+  [ErrorCode.TokenRevoked]: 401,
 };

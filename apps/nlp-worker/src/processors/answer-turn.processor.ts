@@ -49,6 +49,8 @@ export class AnswerTurnProcessor extends WorkerHost implements OnApplicationBoot
           history: data.history,
           threshold: data.confidenceThreshold,
           signal: turn.signal,
+          deadlineAt: data.deadlineAt,
+          turnId: data.turnId,
           onDelta: (text) => void publish({ kind: 'delta', turnId: data.turnId, text }).catch(() => undefined),
         });
       } finally {

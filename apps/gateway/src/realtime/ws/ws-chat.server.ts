@@ -1,0 +1,121 @@
+import type { IncomingMessage, Server } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { Clock, DomainError, ErrorCode } from '#common';
+import { AppConfig } from '#config';
+import { ChatTurnService } from '#dialogue';
+import { DrainState } from '#health';
+import { LOGGER, type Logger } from '#observability';
+import { HistoryRepository } from '#sessions';
+import { toErrorBody } from '../../http/error-body.js';
+import { EndUserAuthenticator, type EndUserSession } from '../end-user-authenticator.js';
+import { WsConnection, type WsConnectionDeps } from './ws-connection.js';
+
+export const WS_PATH = '/v1/ws';
+// After the 1012 close frame, a client that does not close its side in time is cut off.
+const CLOSE_HANDSHAKE_MS = 2_000;
+
+/**
+ * `GET /v1/ws`: a plain `ws` server in noServer mode on Fastify's own HTTP server. Upgrades
+ * are authenticated before the handshake completes, so a bad `?token=` gets an HTTP 401 with
+ * the usual error body and never becomes a socket. (Nest's WsAdapter would route frames by an
+ * `{event, data}` envelope and silently drop invalid JSON and unknown types, and terminates
+ * sockets at shutdown instead of closing them with 1012; this protocol needs the opposite.)
+ */
+@Injectable()
+export class WsChatServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly wss: WebSocketServer;
+  private readonly connections = new Set<WsConnection>();
+  private readonly deps: WsConnectionDeps;
+  private httpServer?: Server;
+  private heartbeat?: NodeJS.Timeout;
+  private closing = false;
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly config: AppConfig,
+    private readonly auth: EndUserAuthenticator,
+    private readonly drainState: DrainState,
+    turns: ChatTurnService,
+    history: HistoryRepository,
+    clock: Clock,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    // perMessageDeflate stays off (the default): compression would let a small frame inflate past maxPayload's intent.
+    this.wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: config.realtime.wsMaxFrameBytes });
+    this.deps = { auth, turns, history, clock, logger, limits: config.realtime };
+  }
+
+  /** Open sockets on this instance. */
+  get size(): number {
+    return this.connections.size;
+  }
+
+  onApplicationBootstrap(): void {
+    this.httpServer = this.adapterHost.httpAdapter.getHttpServer() as Server;
+    this.httpServer.on('upgrade', this.onUpgrade);
+    this.heartbeat = setInterval(() => this.connections.forEach((c) => c.heartbeat()), this.config.realtime.wsHeartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** Runs before the HTTP server closes: upgraded sockets would otherwise keep it open. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.heartbeat);
+    const all = [...this.connections];
+    await Promise.all(all.map((c) => c.drain()));
+    const cutOff = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_HANDSHAKE_MS).unref());
+    await Promise.race([Promise.all(all.map((c) => c.closed)), cutOff]);
+    for (const c of this.connections) c.terminate();
+    this.httpServer?.off('upgrade', this.onUpgrade);
+    this.wss.close();
+  }
+
+  private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => socket.destroy());
+    this.upgrade(request, socket, head).catch((error: unknown) => this.refuse(socket, error));
+  };
+
+  private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://gateway');
+    if (url.pathname !== WS_PATH) throw new DomainError(ErrorCode.NotFound, `no WebSocket endpoint at ${url.pathname}`);
+    if (this.closing || this.drainState.draining) throw new DomainError(ErrorCode.Overloaded, 'the server is restarting; connect again');
+    const lastSeq = parseLastSeq(url.searchParams.get('lastSeq'));
+    const token = url.searchParams.get('token');
+    const named = request.headers['x-tenant-id'];
+    const session: EndUserSession | undefined = token === null ? undefined : await this.auth.authenticate(token, typeof named === 'string' ? named : undefined);
+    if (socket.destroyed) return;
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, session, lastSeq));
+  }
+
+  private accept(ws: WebSocket, session: EndUserSession | undefined, lastSeq: number | undefined): void {
+    if (this.closing) return ws.close(1012, 'service restart');
+    const connection = new WsConnection(ws, this.deps, { ...(session ? { session } : {}), ...(lastSeq !== undefined ? { lastSeq } : {}) });
+    this.connections.add(connection);
+    ws.once('close', () => this.connections.delete(connection));
+  }
+
+  /** Answers a refused upgrade as plain HTTP with the gateway's error body. */
+  private refuse(socket: Duplex, error: unknown): void {
+    const body = toErrorBody(error);
+    if (body.errorId) this.logger.error({ errorId: body.errorId, err: (error as Error)?.stack ?? String(error) }, 'websocket upgrade failed');
+    if (socket.destroyed) return;
+    const json = JSON.stringify(body);
+    socket.end(
+      `HTTP/1.1 ${body.statusCode} ${STATUS_CODES[body.statusCode] ?? 'Error'}\r\n` +
+        'Content-Type: application/json; charset=utf-8\r\n' +
+        `Content-Length: ${Buffer.byteLength(json)}\r\n` +
+        'Connection: close\r\n\r\n' +
+        json,
+    );
+  }
+}
+
+const parseLastSeq = (raw: string | null): number | undefined => {
+  if (raw === null) return undefined;
+  if (!/^\d{1,15}$/.test(raw)) throw new DomainError(ErrorCode.ValidationFailed, 'lastSeq must be a non-negative integer');
+  return Number(raw);
+};

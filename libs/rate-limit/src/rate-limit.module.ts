@@ -1,0 +1,22 @@
+import { Global, Module } from '@nestjs/common';
+import { AppConfig } from '#config';
+import { TenancyModule } from '#tenancy';
+import { AuthFailureLimiter } from './auth-failure-limiter.service.js';
+import { ClientIpResolver } from './client-ip.js';
+import { RateLimiter } from './rate-limiter.service.js';
+
+/**
+ * Global, so the guards that use it work in whichever gateway module provides them (the
+ * streaming channels' module provides its own guard instances).
+ */
+@Global()
+@Module({
+  imports: [TenancyModule],
+  providers: [
+    RateLimiter,
+    AuthFailureLimiter,
+    { provide: ClientIpResolver, inject: [AppConfig], useFactory: (config: AppConfig) => new ClientIpResolver(config.rateLimit.trustedProxies) },
+  ],
+  exports: [RateLimiter, AuthFailureLimiter, ClientIpResolver],
+})
+export class RateLimitModule {}

@@ -1,0 +1,3 @@
+export * from './secret-box.js';
+export * from './secret-context.js';
+export * from './secret-token.js';

@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { AuditRepository } from '#audit';
+import { QueueName, type AuditRecord } from '#queue';
+import { FengdaClient, http, uniqueTenantId } from './support/api-client.js';
+import { startGateway, startWorker, type RunningApp } from './support/test-apps.js';
+
+/**
+ * A TCP proxy between the worker and Postgres that the test can cut and restore: the honest
+ * version of "Postgres went away" without stopping the shared server. While cut, every open
+ * connection is dropped and new ones are closed on arrival.
+ */
+class CuttableProxy {
+  private server?: Server;
+  private readonly pairs = new Set<[Socket, Socket]>();
+  private cut = false;
+  port = 0;
+
+  constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+  ) {}
+
+  async start(): Promise<void> {
+    this.server = createServer((client) => {
+      if (this.cut) return void client.destroy();
+      const upstream = connect(this.targetPort, this.targetHost);
+      const pair: [Socket, Socket] = [client, upstream];
+      this.pairs.add(pair);
+      const close = () => {
+        this.pairs.delete(pair);
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('error', close).on('close', close);
+      upstream.on('error', close).on('close', close);
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server!.address() as { port: number }).port;
+  }
+
+  sever(): void {
+    this.cut = true;
+    for (const [client, upstream] of this.pairs) {
+      client.destroy();
+      upstream.destroy();
+    }
+    this.pairs.clear();
+  }
+
+  restore(): void {
+    this.cut = false;
+  }
+
+  async stop(): Promise<void> {
+    this.sever();
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('audit records survive Postgres being unreachable from the worker', () => {
+  let proxy: CuttableProxy;
+  let gateway: RunningApp;
+  let worker: RunningApp;
+  let api: FengdaClient;
+  let tenant: { id: string; apiKey: string };
+
+  const auditRows = async (): Promise<{ eventId: string; userId: string; seq: number }[]> =>
+    (await http<{ items: { eventId: string; userId: string; seq: number }[] }>(`${gateway.url}/v1/audit?kind=turn&limit=500`, { token: tenant.apiKey })).body.items;
+
+  const waitForCount = async (count: number, timeoutMs: number): Promise<number> => {
+    const until = Date.now() + timeoutMs;
+    let rows = await auditRows();
+    while (rows.length < count && Date.now() < until) {
+      await sleep(100);
+      rows = await auditRows();
+    }
+    return rows.length;
+  };
+
+  beforeAll(async () => {
+    const database = new URL(process.env.FENGDA_TEST_DATABASE_URL!);
+    proxy = new CuttableProxy(database.hostname, Number(database.port || 5432));
+    await proxy.start();
+    const viaProxy = new URL(database.href);
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(proxy.port);
+    // Only the worker (the audit writer) goes through the proxy; the gateway reads directly.
+    gateway = await startGateway();
+    worker = await startWorker({ env: { DATABASE_URL: viaProxy.href } });
+    api = new FengdaClient(gateway.url);
+    tenant = await api.createTenant(uniqueTenantId('audit-outage'), { answerDeadlineMs: 400 });
+  });
+
+  afterAll(async () => {
+    proxy?.restore();
+    await gateway?.close();
+    await worker?.close();
+    await proxy?.stop();
+  });
+
+  it('writes every record exactly once after the connection comes back', async () => {
+    const token = await api.token(tenant.apiKey, 'during-outage');
+    const before = await api.token(tenant.apiKey, 'before-outage');
+    for (let i = 0; i < 3; i++) expect((await api.chat(before, `before ${i}`)).status).toBe(200);
+    expect(await waitForCount(3, 10_000)).toBe(3);
+
+    proxy.sever();
+    for (let i = 0; i < 4; i++) expect((await api.chat(token, `during ${i}`)).status).toBe(200);
+    // The worker has tried and failed: the records wait in the queue, none is lost or failed for good.
+    const queue = worker.app.get<Queue>(getQueueToken(QueueName.Audit));
+    let counts: Record<string, number> = {};
+    for (let i = 0; i < 50; i++) {
+      counts = await queue.getJobCounts('waiting', 'delayed', 'active', 'failed', 'completed');
+      if (counts.delayed! > 0) break;
+      await sleep(100);
+    }
+    expect(counts.delayed).toBeGreaterThan(0);
+    expect(counts.failed).toBe(0);
+    expect(await auditRows()).toHaveLength(3);
+
+    proxy.restore();
+    expect(await waitForCount(7, 25_000)).toBe(7);
+    // Retries still in flight must not add rows: give them time, then count again.
+    await sleep(1_000);
+    const rows = await auditRows();
+    expect(rows).toHaveLength(7);
+    expect(new Set(rows.map((r) => r.eventId)).size).toBe(7);
+    expect(rows.filter((r) => r.userId === 'during-outage').map((r) => r.seq).sort()).toEqual([1, 2, 3, 4]);
+    expect((await queue.getJobCounts('failed')).failed).toBe(0);
+  }, 60_000);
+
+  it('ignores a record written twice (the idempotency that makes retries safe)', async () => {
+    const [row] = await auditRows();
+    const again: AuditRecord = { tenantId: tenant.id, eventId: row!.eventId, kind: 'turn', actor: row!.userId, userId: row!.userId, seq: row!.seq, at: new Date().toISOString() };
+    expect(await worker.app.get(AuditRepository).insertBatch([again, again])).toBe(0);
+    expect(await auditRows()).toHaveLength(7);
+  });
+});

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { KnowledgeService } from '#knowledge';
+import { BANK_FAQ } from './support/bank-faq.js';
+import { FengdaClient, uniqueTenantId } from './support/api-client.js';
+import { startGateway, startWorker, type RunningApp } from './support/test-apps.js';
+
+describe('Prometheus metrics on both apps', () => {
+  let gateway: RunningApp;
+  let worker: RunningApp;
+
+  beforeAll(async () => {
+    gateway = await startGateway();
+    worker = await startWorker();
+    const api = new FengdaClient(gateway.url);
+    const tenant = await api.createTenant(uniqueTenantId('metrics'));
+    await worker.app.get(KnowledgeService).upsertMany(tenant.id, BANK_FAQ);
+    const token = await api.token(tenant.apiKey, 'm-user');
+    await api.chat(token, '银行卡丢了怎么挂失?');
+    await api.chat(token, 'completely unrelated gibberish question');
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+    await worker?.close();
+  });
+
+  const scrape = async (url: string): Promise<string> => {
+    const res = await fetch(`${url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    return res.text();
+  };
+
+  it('gateway: HTTP latency by route and status, turn latency by source, queues, event loop, memory', async () => {
+    const text = await scrape(gateway.url);
+    expect(text).toMatch(/fengda_http_request_duration_seconds_count\{method="POST",route="\/v1\/chat",status="200"\} [1-9]/);
+    expect(text).toMatch(/fengda_turn_duration_seconds_count\{source="kb"\} [1-9]/);
+    expect(text).toMatch(/fengda_turn_duration_seconds_count\{source="fallback"\} [1-9]/);
+    expect(text).toMatch(/fengda_turns_total\{tenant="metrics-[0-9a-f]+",source="kb"\} 1/);
+    expect(text).toMatch(/fengda_queue_jobs\{queue="answer",state="waiting"\} \d+/);
+    expect(text).toMatch(/fengda_queue_oldest_waiting_seconds\{queue="answer"\} [\d.]+/);
+    expect(text).toContain('fengda_nodejs_eventloop_lag_seconds');
+    expect(text).toContain('fengda_process_resident_memory_bytes');
+    // Routes are templates: a user id never becomes a label.
+    expect(text).not.toContain('m-user');
+  });
+
+  it('worker: its own registry with queue and process series', async () => {
+    const text = await scrape(worker.url);
+    expect(text).toMatch(/fengda_queue_jobs\{queue="audit",state="waiting"\} \d+/);
+    expect(text).toContain('fengda_process_resident_memory_bytes');
+  });
+});
