@@ -43,17 +43,19 @@ export class RowLevelSecurity1763856000000 implements MigrationInterface {
       LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
         SELECT k.id, k.tenant_id, k.key_hash FROM api_keys k WHERE k.prefix = key_prefix AND k.revoked_at IS NULL
       $$`);
-    // Scheduled maintenance (audit retention) walks all tenants.
+    // The audit retention sweep walks all tenants: ids and their retention setting, nothing else.
     await q.query(`
-      CREATE FUNCTION fengda_tenant_ids()
-      RETURNS SETOF text
-      LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$ SELECT id FROM tenants ORDER BY id $$`);
-    await q.query(`REVOKE ALL ON FUNCTION fengda_find_api_key(text), fengda_tenant_ids() FROM PUBLIC`);
-    await q.query(`GRANT EXECUTE ON FUNCTION fengda_find_api_key(text), fengda_tenant_ids() TO fengda_app`);
+      CREATE FUNCTION fengda_audit_retention()
+      RETURNS TABLE (tenant_id text, days jsonb)
+      LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+        SELECT t.id, t.config->'auditRetentionDays' FROM tenants t ORDER BY t.id
+      $$`);
+    await q.query(`REVOKE ALL ON FUNCTION fengda_find_api_key(text), fengda_audit_retention() FROM PUBLIC`);
+    await q.query(`GRANT EXECUTE ON FUNCTION fengda_find_api_key(text), fengda_audit_retention() TO fengda_app`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP FUNCTION fengda_tenant_ids()`);
+    await q.query(`DROP FUNCTION fengda_audit_retention()`);
     await q.query(`DROP FUNCTION fengda_find_api_key(text)`);
     for (const table of ['tenants', ...TENANT_TABLES]) {
       await q.query(`DROP POLICY tenant_isolation ON ${table}`);

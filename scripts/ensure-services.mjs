@@ -410,7 +410,8 @@ async function trustLocalTcp(cluster) {
   const hbaFile = `/etc/postgresql/${cluster.version}/${cluster.cluster}/pg_hba.conf`;
   const current = fs.readFileSync(hbaFile, 'utf8');
   if (current.includes(HBA_MARKER)) return;
-  const rules = `${HBA_MARKER}\nhost all postgres 127.0.0.1/32 trust\nhost all postgres ::1/128 trust\n\n`;
+  // The owner (migrations) and the apps' unprivileged role, over loopback only.
+  const rules = `${HBA_MARKER}\nhost all postgres,fengda_app 127.0.0.1/32 trust\nhost all postgres,fengda_app ::1/128 trust\n\n`;
   const { uid, gid, mode } = fs.statSync(hbaFile);
   const tmp = path.join(os.tmpdir(), `fengda-pg_hba-${process.pid}.conf`);
   fs.writeFileSync(tmp, rules + current);
@@ -419,7 +420,7 @@ async function trustLocalTcp(cluster) {
   const res = await run(...privileged('install', [...perms, tmp, hbaFile]));
   fs.rmSync(tmp, { force: true });
   if (res.code !== 0) throw new ServiceError(`could not update ${hbaFile}: ${res.output}`);
-  log(`${hbaFile}: trusting local TCP connections for user postgres (new cluster created by this script)`);
+  log(`${hbaFile}: trusting local TCP connections for users postgres and fengda_app (new cluster created by this script)`);
   if (cluster.online) await pgCtlCluster(cluster, 'reload');
 }
 
@@ -749,7 +750,7 @@ export async function ensureRedis(url = DEFAULT_REDIS_URL) {
 
 async function cli() {
   const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
-  // Creating the database needs the privileged (migration) role when there is one.
+  // Creating the database needs the privileged (migration) role; the app role may not exist yet.
   const migrationUrl = process.env.MIGRATION_DATABASE_URL || databaseUrl;
   const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
 

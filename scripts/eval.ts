@@ -186,6 +186,7 @@ function main(): void {
   const docs = readJsonl(args.kb).map(toKbDocument);
   if (args.cv) {
     const m = crossValidate(docs, args.options, args.threshold);
+    if (m.n === 0) fail('--cv needs entries with at least three phrasings (question + similar questions)');
     const result = {
       top1: round(m.top1 / m.n),
       top3: round(m.top3 / m.n),

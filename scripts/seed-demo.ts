@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { AppConfig } from '#config';
-import { createDataSource } from '#database';
+import { createDataSource, TenantDb } from '#database';
 import { KnowledgeRepository, type KbEntry } from '#knowledge';
 import { generateApiKey, resolveTenantConfig } from '#tenancy';
 
@@ -22,7 +22,8 @@ const entries: KbEntry[] = readFileSync(FAQ_FILE, 'utf8')
     return { id: e.id, question: e.question, similarQuestions: e.similarQuestions ?? [], answer: e.answer, tags: e.tags ?? [] };
   });
 
-const dataSource = await createDataSource(config.database.url).initialize();
+// Seeding is an operator task: it runs as the schema owner, like migrations.
+const dataSource = await createDataSource(config.database.migrationUrl).initialize();
 const redis = new Redis(config.redis.url, { protocol: 2, maxRetriesPerRequest: 1 });
 try {
   const key = generateApiKey();
@@ -34,7 +35,7 @@ try {
     await manager.query(`UPDATE api_keys SET revoked_at = now() WHERE tenant_id = $1 AND label = 'demo' AND revoked_at IS NULL`, [TENANT_ID]);
     await manager.query(`INSERT INTO api_keys (tenant_id, prefix, key_hash, label) VALUES ($1, $2, $3, 'demo')`, [TENANT_ID, key.prefix, key.keyHash]);
   });
-  await new KnowledgeRepository(dataSource).upsertMany(TENANT_ID, entries);
+  await new KnowledgeRepository(new TenantDb(dataSource)).upsertMany(TENANT_ID, entries);
   // Running processes drop their caches for the demo tenant (revoked key, new FAQ).
   const channel = `${config.redis.prefix}:events`;
   await redis.publish(channel, JSON.stringify({ type: 'kb.changed', tenantId: TENANT_ID }));

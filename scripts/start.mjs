@@ -83,10 +83,12 @@ function loadOrCreateJwtSecret() {
 /** Everything the children need, with development defaults. Passed to every child process. */
 function resolveConfig() {
   const env = process.env;
-  const databaseUrl = env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/fengda';
+  // The apps connect as the unprivileged fengda_app role (row-level security); migrations and
+  // the demo seed run as the schema owner, which creates that role.
+  const databaseUrl = env.DATABASE_URL || 'postgres://fengda_app@127.0.0.1:5432/fengda';
   const config = {
     DATABASE_URL: databaseUrl,
-    MIGRATION_DATABASE_URL: env.MIGRATION_DATABASE_URL || databaseUrl,
+    MIGRATION_DATABASE_URL: env.MIGRATION_DATABASE_URL || (env.DATABASE_URL ? databaseUrl : 'postgres://postgres@127.0.0.1:5432/fengda'),
     REDIS_URL: env.REDIS_URL || 'redis://127.0.0.1:6379/0',
     PORT: env.PORT || '3000',
     WORKER_PORT: env.WORKER_PORT || '3001',

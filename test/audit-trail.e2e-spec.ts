@@ -101,9 +101,12 @@ describe('audit trail API and retention', () => {
     expect(alice.body.items).toHaveLength(answers.filter((t) => t.userId === 'alice').length);
     expect(alice.body.items.every((e) => e.userId === 'alice')).toBe(true);
 
-    const kbCount = answers.filter((t) => t.source === 'kb').length;
-    expect(kbCount).toBeGreaterThan(0);
-    expect((await audit(a.apiKey, { source: 'kb' })).body.items).toHaveLength(kbCount);
+    // Whatever the engine answered (kb, or fallback on a slow machine), the filter finds exactly those.
+    for (const source of new Set(answers.map((t) => t.source))) {
+      const matching = (await audit(a.apiKey, { source, kind: 'turn' })).body.items;
+      expect(matching).toHaveLength(answers.filter((t) => t.source === source).length);
+      expect(matching.every((e) => e.source === source)).toBe(true);
+    }
     expect((await audit(a.apiKey, { source: 'fallback', userId: 'alice' })).body.items.every((e) => e.source === 'fallback' && e.userId === 'alice')).toBe(true);
 
     const admin = await audit(a.apiKey, { kind: 'admin' });

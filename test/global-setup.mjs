@@ -14,7 +14,13 @@ export default async function globalSetup() {
   await ensurePostgres(`${server}/postgres`);
   await ensureRedis(redisUrl);
   await ensureDatabase(databaseUrl);
+  // The schema owner (migrations, direct checks) …
   process.env.FENGDA_TEST_DATABASE_URL = databaseUrl;
+  // … and the unprivileged role the apps use, as in production (created by the RLS migration).
+  const appUrl = new URL(databaseUrl);
+  appUrl.username = 'fengda_app';
+  appUrl.password = '';
+  process.env.FENGDA_TEST_APP_DATABASE_URL = appUrl.toString();
   process.env.FENGDA_TEST_REDIS_URL = redisUrl;
   process.env.FENGDA_TEST_REDIS_PREFIX = `fdtest-${runId}`;
 }

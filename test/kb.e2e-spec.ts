@@ -132,7 +132,8 @@ describe('knowledge base management', () => {
     });
 
     it('chat answers from a new or changed entry at once, and no longer after it is deleted', async () => {
-      const kb = await newKb('live');
+      // A generous deadline: this test is about the index being rebuilt, not about latency.
+      const kb = await newKb('live', { answerDeadlineMs: 10_000 });
       const token = await api.token(kb.apiKey, 'customer-1');
       const question = 'How do I activate my platinum travel card?';
       // The first turn builds the worker's (empty) index, so the next ones prove it is rebuilt.

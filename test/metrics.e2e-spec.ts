@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { KnowledgeService } from '#knowledge';
 import { BANK_FAQ } from './support/bank-faq.js';
 import { FengdaClient, uniqueTenantId } from './support/api-client.js';
-import { startGateway, startWorker, type RunningApp } from './support/test-apps.js';
+import { ADMIN_TOKEN, startGateway, startWorker, type RunningApp } from './support/test-apps.js';
 
 describe('Prometheus metrics on both apps', () => {
   let gateway: RunningApp;
@@ -49,5 +49,34 @@ describe('Prometheus metrics on both apps', () => {
     const text = await scrape(worker.url);
     expect(text).toMatch(/fengda_queue_jobs\{queue="audit",state="waiting"\} \d+/);
     expect(text).toContain('fengda_process_resident_memory_bytes');
+  });
+});
+
+describe('queue dashboard (Bull Board)', () => {
+  let gateway: RunningApp;
+
+  beforeAll(async () => {
+    gateway = await startGateway();
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('is served behind the admin token only', async () => {
+    const anonymous = await fetch(`${gateway.url}/admin/queues`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toContain('Basic');
+    const wrong = await fetch(`${gateway.url}/admin/queues`, { headers: { authorization: 'Bearer nope' } });
+    expect(wrong.status).toBe(401);
+
+    const basic = Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64');
+    const page = await fetch(`${gateway.url}/admin/queues`, { headers: { authorization: `Basic ${basic}` } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Fengda queues');
+    const api = await fetch(`${gateway.url}/admin/queues/api/queues`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(api.status).toBe(200);
+    const names = ((await api.json()) as { queues: { name: string }[] }).queues.map((q) => q.name);
+    expect(names).toEqual(expect.arrayContaining(['answer', 'audit']));
   });
 });

@@ -5,6 +5,9 @@ import { FengdaClient, http, uniqueTenantId } from './support/api-client.js';
 import { BANK_FAQ } from './support/bank-faq.js';
 import { startGateway, startWorker, type RunningApp } from './support/test-apps.js';
 
+// These tests are about the channel, not the deadline: a first turn on a busy machine may be slow.
+const ROOMY = { answerDeadlineMs: 10_000 };
+
 describe('OpenAI-compatible facade (POST /v1/chat/completions) with the official openai client', () => {
   let gateway: RunningApp;
   let worker: RunningApp;
@@ -16,7 +19,7 @@ describe('OpenAI-compatible facade (POST /v1/chat/completions) with the official
     gateway = await startGateway();
     worker = await startWorker();
     api = new FengdaClient(gateway.url);
-    tenant = await api.createTenant(uniqueTenantId('oai-bank'));
+    tenant = await api.createTenant(uniqueTenantId('oai-bank'), ROOMY);
     await worker.app.get(KnowledgeService).upsertMany(tenant.id, BANK_FAQ);
     openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: tenant.apiKey, maxRetries: 0 });
   });
@@ -125,6 +128,18 @@ describe('OpenAI-compatible facade (POST /v1/chat/completions) with the official
     const [a, b] = [await ask(), await ask()];
     expect(b.choices[0]!.message.content).toBe(a.choices[0]!.message.content);
     expect((await api.conversation(tenant.apiKey, 'oai-gina')).body.turns).toHaveLength(1);
+  });
+
+  it("applies the tenant's per-user admission, as a 429 OpenAI clients recognise", async () => {
+    const strict = await api.createTenant(uniqueTenantId('oai-strict'), { ...ROOMY, rateLimit: { userBurst: 1, userPerMin: 1 } });
+    const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: strict.apiKey, maxRetries: 0 });
+    const ask = () => client.chat.completions.create({ model: 'fengda', user: 'oai-hank', messages: [{ role: 'user', content: 'hi' }] });
+    await ask();
+    const refused = ask();
+    await expect(refused).rejects.toBeInstanceOf(OpenAI.RateLimitError);
+    await expect(refused).rejects.toMatchObject({ status: 429, code: 'RATE_LIMITED', type: 'rate_limit_error' });
+    // Another end user of the same tenant has a budget of their own.
+    await expect(client.chat.completions.create({ model: 'fengda', user: 'oai-ivy', messages: [{ role: 'user', content: 'hi' }] })).resolves.toMatchObject({ object: 'chat.completion' });
   });
 
   it('is documented in Swagger', async () => {

@@ -4,8 +4,8 @@ import { FengdaClient, http, uniqueTenantId, type HttpResult } from './support/a
 import { ADMIN_TOKEN, startGateway, startWorker, type RunningApp } from './support/test-apps.js';
 
 // The limiter's clock is Redis TIME (one clock for every replica), so refill is tested in real
-// time: limits are chosen so that the only waits are the server's own Retry-After (1 s), and
-// scheduling delays can only add tokens, never take them away.
+// time: the test waits exactly the server's own Retry-After, and scheduling delays can only
+// add tokens, never take them away.
 
 /** A documentation-range address per test, sent as X-Forwarded-For from the trusted loopback. */
 const someIp = (): string => `198.18.${randomInt(0, 255)}.${randomInt(1, 254)}`;
@@ -30,26 +30,28 @@ describe('rate limits and brute-force protection', () => {
   const statuses = (results: HttpResult[]): number[] => results.map((r) => r.status).sort();
 
   it("refuses a user's burst over their limit with 429 and Retry-After, leaves other users and tenants alone, and refills", async () => {
-    const tenant = await api.createTenant(uniqueTenantId('rl-user'), { rateLimit: { userPerMin: 60, userBurst: 3 }, answerDeadlineMs: 300 });
+    const tenant = await api.createTenant(uniqueTenantId('rl-user'), { rateLimit: { userPerMin: 20, userBurst: 3 }, answerDeadlineMs: 300 });
     const other = await api.createTenant(uniqueTenantId('rl-other'), { answerDeadlineMs: 300 });
     const greedy = await api.token(tenant.apiKey, 'greedy');
 
     const burst = await Promise.all(Array.from({ length: 5 }, (_, i) => api.chat(greedy, `question ${i}`)));
     expect(statuses(burst)).toEqual([200, 200, 200, 429, 429]);
     const refused = burst.find((r) => r.status === 429)!;
-    expect(refused.body).toMatchObject({ statusCode: 429, code: 'RATE_LIMITED', details: { retryAfterSec: 1, limitedBy: 'user' } });
-    expect(refused.headers.get('retry-after')).toBe('1');
-    expect((await api.chat(greedy, 'still here?')).status).toBe(429);
+    // 20/min is one token every 3 s: the wait is at most 3 s (less if the burst was slow to arrive).
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(3);
+    expect(refused.body).toMatchObject({ statusCode: 429, code: 'RATE_LIMITED', details: { retryAfterSec: retryAfter, limitedBy: 'user' } });
     // Refused turns never started: nothing stored, no sequence number spent.
     const stored = await api.conversation(tenant.apiKey, 'greedy');
-    expect(stored.body.turns.map((t) => t.seq)).toEqual([1, 2, 3]);
+    expect(stored.body.turns.map((t) => t.seq as number).sort()).toEqual([1, 2, 3]);
 
     // Same tenant, another user; another tenant: unaffected.
     expect((await api.chat(await api.token(tenant.apiKey, 'patient'), 'hello')).status).toBe(200);
     expect((await api.chat(await api.token(other.apiKey, 'greedy'), 'hello')).status).toBe(200);
 
-    // After Retry-After seconds a token has come back (60/min = one a second).
-    await sleep(Number(refused.headers.get('retry-after')) * 1000);
+    // After Retry-After seconds a token has come back.
+    await sleep(retryAfter * 1000);
     const again = await api.chat(greedy, 'and now?');
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ seq: 4 });

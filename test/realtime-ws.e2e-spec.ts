@@ -7,6 +7,9 @@ import { FengdaClient, http, uniqueTenantId } from './support/api-client.js';
 import { BANK_FAQ } from './support/bank-faq.js';
 import { WsTestClient, type Frame } from './support/ws-client.js';
 
+// These tests are about the channel, not the deadline: a first turn on a busy machine may be slow.
+const ROOMY = { answerDeadlineMs: 10_000 };
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 class PastClock extends Clock {
@@ -33,7 +36,7 @@ describe('WebSocket chat (GET /v1/ws), end to end', () => {
     gateway = await startGateway();
     worker = await startWorker();
     api = new FengdaClient(gateway.url);
-    tenant = await api.createTenant(uniqueTenantId('ws-bank'));
+    tenant = await api.createTenant(uniqueTenantId('ws-bank'), ROOMY);
     await worker.app.get(KnowledgeService).upsertMany(tenant.id, BANK_FAQ);
   });
 
@@ -171,7 +174,7 @@ describe('WebSocket chat (GET /v1/ws), end to end', () => {
   });
 
   it('refuses a disabled tenant at the handshake and closes its open sockets at their next message', async () => {
-    const doomed = await api.createTenant(uniqueTenantId('ws-doomed'));
+    const doomed = await api.createTenant(uniqueTenantId('ws-doomed'), ROOMY);
     await worker.app.get(KnowledgeService).upsertMany(doomed.id, BANK_FAQ);
     const token = await api.token(doomed.apiKey, 'ws-gina');
     const client = await connect({ token });
@@ -184,6 +187,31 @@ describe('WebSocket chat (GET /v1/ws), end to end', () => {
     expect(final).toMatchObject({ type: 'error', code: 'TENANT_DISABLED', clientMsgId: 'd-2' });
     expect(await client.closed).toEqual({ code: 4403, reason: 'TENANT_DISABLED' });
     expect(await WsTestClient.refused(gateway.url, { token })).toMatchObject({ status: 403, body: { code: 'TENANT_DISABLED' } });
+  });
+
+  it("applies the tenant's per-user admission to turns, like every chat channel", async () => {
+    const strict = await api.createTenant(uniqueTenantId('ws-strict'), { ...ROOMY, rateLimit: { userBurst: 2, userPerMin: 1 } });
+    await worker.app.get(KnowledgeService).upsertMany(strict.id, BANK_FAQ);
+    const client = await connect({ token: await api.token(strict.apiKey, 'ws-jack') });
+    await client.nextOf('ready');
+    expect((await client.ask('跨行转账收费吗?', 'a-1')).final).toMatchObject({ type: 'answer' });
+    expect((await client.ask('跨行转账收费吗?', 'a-2')).final).toMatchObject({ type: 'answer' });
+    const { final } = await client.ask('跨行转账收费吗?', 'a-3');
+    expect(final).toMatchObject({ type: 'error', code: 'RATE_LIMITED', clientMsgId: 'a-3', details: { retryAfterSec: expect.any(Number), limitedBy: 'user' } });
+    client.send({ type: 'ping' });
+    expect(await client.nextOf('pong')).toEqual({ type: 'pong' });
+  });
+
+  it('refuses a revoked token, and closes its open sockets at their next message', async () => {
+    const token = await api.token(tenant.apiKey, 'ws-kate');
+    const client = await connect({ token });
+    await client.nextOf('ready');
+    const revoked = await http(`${gateway.url}/v1/auth/revoke`, { token: tenant.apiKey, body: { userId: 'ws-kate' } });
+    expect(revoked.status).toBe(200);
+    const { final } = await client.ask('跨行转账收费吗?', 'k-1');
+    expect(final).toMatchObject({ type: 'error', code: 'TOKEN_REVOKED', clientMsgId: 'k-1' });
+    expect(await client.closed).toEqual({ code: 4401, reason: 'TOKEN_REVOKED' });
+    expect(await WsTestClient.refused(gateway.url, { token })).toMatchObject({ status: 401, body: { code: 'TOKEN_REVOKED' } });
   });
 
   describe('with a short heartbeat and auth timeout', () => {

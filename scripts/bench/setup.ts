@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
-import { createDataSource, runMigrations } from '../../libs/database/src/index.js';
+import { createDataSource, runMigrations, TenantDb } from '../../libs/database/src/index.js';
 import { KnowledgeRepository, type KbEntry } from '../../libs/knowledge/src/index.js';
 
 export interface BenchEnv {
@@ -56,7 +56,8 @@ export const appEnv = (env: BenchEnv): NodeJS.ProcessEnv => ({
   ...process.env,
   NODE_ENV: 'production',
   LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-  DATABASE_URL: env.databaseUrl,
+  DATABASE_URL: Object.assign(new URL(env.databaseUrl), { username: 'fengda_app' }).toString(),
+  MIGRATION_DATABASE_URL: env.databaseUrl,
   REDIS_URL: env.redisUrl,
   REDIS_PREFIX: env.prefix,
   ADMIN_TOKEN: env.adminToken,
@@ -92,7 +93,7 @@ export const seedTenants = async (env: BenchEnv, tenants: number, usersPerTenant
         config: { answerDeadlineMs: 1500 },
       });
       const apiKey = created.apiKey as string;
-      await new KnowledgeRepository(dataSource).upsertMany(id, faq);
+      await new KnowledgeRepository(new TenantDb(dataSource)).upsertMany(id, faq);
       await redis.publish(`${env.prefix}:events`, JSON.stringify({ type: 'kb.changed', tenantId: id }));
       const users = Array.from({ length: usersPerTenant }, (_, u) => `user-${u}`);
       for (let i = 0; i < users.length; i += 50) {

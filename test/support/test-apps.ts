@@ -12,7 +12,8 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const testConfig = (overrides: Record<string, string> = {}): AppConfig =>
   AppConfig.fromEnv({
     NODE_ENV: 'test',
-    DATABASE_URL: required('FENGDA_TEST_DATABASE_URL'),
+    DATABASE_URL: required('FENGDA_TEST_APP_DATABASE_URL'),
+    MIGRATION_DATABASE_URL: required('FENGDA_TEST_DATABASE_URL'),
     REDIS_URL: required('FENGDA_TEST_REDIS_URL'),
     REDIS_PREFIX: required('FENGDA_TEST_REDIS_PREFIX'),
     ADMIN_TOKEN,

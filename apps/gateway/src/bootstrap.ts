@@ -11,6 +11,7 @@ import { continueTrace, LogContexts, NestPinoLogger } from '#observability';
 import { GatewayModule } from './gateway.module.js';
 import { AllExceptionsFilter } from './http/all-exceptions.filter.js';
 import { registerBodyParsers } from './http/body-parsers.js';
+import { registerQueueDashboard } from './http/queue-dashboard.js';
 import { createValidationPipe } from './http/validation.pipe.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -72,6 +73,7 @@ export const createGatewayApp = async (core: CoreOptions): Promise<NestFastifyAp
     done();
   });
   setupSwagger(app);
+  await registerQueueDashboard(app, config.auth.adminToken);
   await app.init();
   return app;
 };

@@ -9,7 +9,7 @@ import { LOGGER, type Logger } from '#observability';
 import type { ContextTurn, HandoffReason } from '#queue';
 import { EventBusService } from '#redis';
 import { DEADLINE_EXCEEDED, raceDeadline } from '#resilience';
-import { DEFAULT_CONFIDENCE_THRESHOLD, RetrievalIndex, type SearchHit } from '#retrieval';
+import { DEFAULT_CONFIDENCE_THRESHOLD, RetrievalIndex, sharedWordVectors, wordVectorLoadInfo, type SearchHit } from '#retrieval';
 import { retrieve } from './kb-retrieval.js';
 import { TenantAnswerSettings, type AnswerSettings } from './tenant-answer-settings.service.js';
 
@@ -73,6 +73,11 @@ export class AnswerEngineService implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
+    // The retrieval's word-vector table loads once per process (about a second): at boot, not
+    // inside the first customer's turn, whose deadline it would otherwise eat.
+    sharedWordVectors();
+    const vectors = wordVectorLoadInfo();
+    this.logger.info({ loaded: vectors?.loaded, words: vectors?.words, ms: Math.round(vectors?.milliseconds ?? 0) }, 'word vectors ready');
     await this.events.subscribe((event) => {
       if (event.type === 'kb.changed') {
         this.indexes.delete(event.tenantId);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { TenantDb } from '#database';
 import type { AuditRecord } from '#queue';
 import type { AuditEntry, AuditFilter, AuditPosition } from './audit-entry.js';
 
@@ -32,11 +33,28 @@ interface RawRow {
 /** Audit rows. Writes are multi-row and idempotent; reads and deletes always name the tenant. */
 @Injectable()
 export class AuditRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: TenantDb) {}
 
-  /** One INSERT for the whole batch; rows already present (same tenant and event id) are skipped. */
+  /**
+   * One transaction for the whole batch, one multi-row INSERT per tenant in it (row-level
+   * security accepts only the rows of the tenant set for the statement); rows already present
+   * (same tenant and event id) are skipped.
+   */
   async insertBatch(records: readonly AuditRecord[]): Promise<number> {
     if (records.length === 0) return 0;
+    const byTenant = new Map<string, AuditRecord[]>();
+    for (const r of records) byTenant.set(r.tenantId, [...(byTenant.get(r.tenantId) ?? []), r]);
+    return this.db.transaction(async (manager) => {
+      let inserted = 0;
+      for (const [tenantId, group] of byTenant) {
+        await TenantDb.setTenant(manager, tenantId);
+        inserted += await this.insertRows(manager, group);
+      }
+      return inserted;
+    });
+  }
+
+  private async insertRows(manager: EntityManager, records: readonly AuditRecord[]): Promise<number> {
     const params: unknown[] = [];
     const rows = records.map((r) => {
       const values = [
@@ -48,7 +66,7 @@ export class AuditRepository {
       params.push(...values);
       return `(${values.map((_, i) => `$${start + i + 1}`).join(', ')})`;
     });
-    const result: unknown[] = await this.dataSource.query(
+    const result: unknown[] = await manager.query(
       `INSERT INTO audit_log (${COLUMNS.join(', ')}) VALUES ${rows.join(', ')}
        ON CONFLICT (tenant_id, event_id) DO NOTHING RETURNING id`,
       params,
@@ -58,10 +76,10 @@ export class AuditRepository {
 
   /** The tenant's most recent audit rows, newest first. */
   async listRecent(tenantId: string, limit: number): Promise<Record<string, unknown>[]> {
-    return this.dataSource.query(
+    return this.scoped(tenantId, (m) => m.query(
       `SELECT * FROM audit_log WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
       [tenantId, limit],
-    );
+    ));
   }
 
   /**
@@ -83,7 +101,7 @@ export class AuditRepository {
     if (filter.kind !== undefined) add((n) => `kind = $${n}`, filter.kind);
     if (after) add((n) => `(created_at, id) < ($${n}::timestamptz, $${n + 1}::bigint)`, after.createdAt, after.id);
     params.push(limit);
-    const rows: RawRow[] = await this.dataSource.query(
+    const rows: RawRow[] = await this.scoped(tenantId, (m) => m.query(
       `SELECT id::text AS id, event_id, kind, actor, user_id, seq, query, answer, source, confidence, entry_id,
               latency_ms, action, detail,
               to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at_us
@@ -92,7 +110,7 @@ export class AuditRepository {
         ORDER BY created_at DESC, id DESC
         LIMIT $${params.length}`,
       params,
-    );
+    ));
     return rows.map(toEntry);
   }
 
@@ -101,7 +119,7 @@ export class AuditRepository {
    * how many went. Small batches keep each transaction and its locks short.
    */
   async deleteOlderThan(tenantId: string, cutoff: Date, batchSize: number): Promise<number> {
-    const rows: { n: number }[] = await this.dataSource.query(
+    const rows: { n: number }[] = await this.scoped(tenantId, (m) => m.query(
       `WITH doomed AS (
          SELECT id FROM audit_log WHERE tenant_id = $1 AND created_at < $2 ORDER BY created_at, id LIMIT $3
        ), gone AS (
@@ -109,7 +127,7 @@ export class AuditRepository {
        )
        SELECT count(*)::int AS n FROM gone`,
       [tenantId, cutoff, batchSize],
-    );
+    ));
     return rows[0]?.n ?? 0;
   }
 
@@ -118,7 +136,12 @@ export class AuditRepository {
    * read, made by the retention sweep to fan out one job per tenant.
    */
   async retentionSettings(): Promise<{ tenantId: string; days: unknown }[]> {
-    return this.dataSource.query(`SELECT id AS "tenantId", config->'auditRetentionDays' AS days FROM tenants ORDER BY id`);
+    // A SECURITY DEFINER function: the app role cannot read the tenants table across tenants.
+    return this.db.unscoped((m) => m.query(`SELECT tenant_id AS "tenantId", days FROM fengda_audit_retention()`));
+  }
+
+  private scoped<T>(tenantId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.run(tenantId, work);
   }
 }
 

@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 import { Clock, DomainError, ErrorCode } from '#common';
@@ -33,8 +33,11 @@ export const jwtKeyId = (secret: string): string => createHmac('sha256', secret)
 @Injectable()
 export class EndUserTokenService {
   private readonly signingKid: string;
-  private readonly signingSecret: Buffer;
-  private readonly verifying: ReadonlyMap<string, Buffer>;
+  // KeyObjects, not Buffers: given raw bytes, jsonwebtoken first tries to parse them as a PEM
+  // public key on every call (a thrown and caught error, ~300 µs); with a KeyObject a verify
+  // costs ~6 µs. Measured with `npm run bench` CPU profiles.
+  private readonly signingSecret: KeyObject;
+  private readonly verifying: ReadonlyMap<string, KeyObject>;
 
   constructor(
     private readonly config: AppConfig,
@@ -42,9 +45,9 @@ export class EndUserTokenService {
   ) {
     const { jwtSecret, jwtPreviousSecret } = config.auth;
     this.signingKid = jwtKeyId(jwtSecret);
-    this.signingSecret = Buffer.from(jwtSecret, 'utf8');
-    const keys = new Map<string, Buffer>([[this.signingKid, this.signingSecret]]);
-    if (jwtPreviousSecret) keys.set(jwtKeyId(jwtPreviousSecret), Buffer.from(jwtPreviousSecret, 'utf8'));
+    this.signingSecret = createSecretKey(Buffer.from(jwtSecret, 'utf8'));
+    const keys = new Map<string, KeyObject>([[this.signingKid, this.signingSecret]]);
+    if (jwtPreviousSecret) keys.set(jwtKeyId(jwtPreviousSecret), createSecretKey(Buffer.from(jwtPreviousSecret, 'utf8')));
     this.verifying = keys;
   }
 
@@ -90,10 +93,11 @@ export class EndUserTokenService {
     return { tenantId: tid, userId: sub, tokenId: jti, issuedAt: iat * 1000, expiresAt: exp * 1000 };
   }
 
-  private secretFor(token: string): Buffer {
+  private secretFor(token: string): KeyObject {
+    // Only the header is read here (jwt.verify decodes the rest): a cheap lookup of the kid.
     let kid: unknown;
     try {
-      kid = jwt.decode(token, { complete: true })?.header.kid;
+      kid = (JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8')) as { kid?: unknown } | null)?.kid;
     } catch {
       kid = undefined;
     }

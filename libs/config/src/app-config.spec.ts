@@ -17,8 +17,8 @@ describe('AppConfig.fromEnv', () => {
     expect(config.runtime.logLevel).toBe('info');
     expect(config.redis.url).toBe('redis://127.0.0.1:6379/0');
     expect(config.redis.prefix).toBe('fd');
-    expect(config.database.url).toBe('postgres://postgres@127.0.0.1:5432/fengda');
-    expect(config.database.migrationUrl).toBe(config.database.url);
+    expect(config.database.url).toBe('postgres://fengda_app@127.0.0.1:5432/fengda');
+    expect(config.database.migrationUrl).toBe('postgres://postgres@127.0.0.1:5432/fengda');
     expect(config.auth.jwtTtlSec).toBe(900);
     expect(config.auth.issuer).toBe('fengda');
     expect(config.auth.audience).toBe('fengda-chat');
@@ -30,7 +30,8 @@ describe('AppConfig.fromEnv', () => {
     const config = AppConfig.fromEnv({ PORT: '', REDIS_PREFIX: '', DATABASE_URL: '' });
     expect(config.runtime.port).toBe(3000);
     expect(config.redis.prefix).toBe('fd');
-    expect(config.database.url).toBe('postgres://postgres@127.0.0.1:5432/fengda');
+    expect(config.database.url).toBe('postgres://fengda_app@127.0.0.1:5432/fengda');
+    expect(config.database.migrationUrl).toBe('postgres://postgres@127.0.0.1:5432/fengda');
   });
 
   it('reads explicit values', () => {

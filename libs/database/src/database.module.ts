@@ -1,9 +1,11 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '#config';
 import { ENTITIES } from './entities.js';
+import { TenantDb } from './tenant-db.service.js';
 
 /** The apps' Postgres pool. Schema changes only ever come from migrations, never `synchronize`. */
+@Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
@@ -20,5 +22,7 @@ import { ENTITIES } from './entities.js';
       }),
     }),
   ],
+  providers: [TenantDb],
+  exports: [TenantDb],
 })
 export class DatabaseModule {}

@@ -1,3 +1,4 @@
 export * from './data-source.js';
 export * from './database.module.js';
 export * from './entities.js';
+export * from './tenant-db.service.js';

@@ -13,9 +13,19 @@ export class TenantDb {
 
   run<T>(tenantId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT set_config('fengda.tenant_id', $1, true)`, [tenantId]);
+      await TenantDb.setTenant(manager, tenantId);
       return work(manager);
     });
+  }
+
+  /** One transaction in which the caller switches tenants itself (batches spanning tenants). */
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /** Sets (or switches) the tenant for the rest of the manager's transaction. */
+  static async setTenant(manager: EntityManager, tenantId: string): Promise<void> {
+    await manager.query(`SELECT set_config('fengda.tenant_id', $1, true)`, [tenantId]);
   }
 
   /** Runs outside any tenant: only the SECURITY DEFINER functions return rows here. */

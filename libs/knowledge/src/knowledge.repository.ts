@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { TenantDb } from '#database';
 import { KbEntryEntity } from './kb-entry.entity.js';
 import type { KbEntry, KbEntryView, KbImportMode, KbImportResult } from './kb-entry.js';
 
@@ -36,7 +37,7 @@ const toView = (row: KbRow): KbEntryView => ({
  */
 @Injectable()
 export class KnowledgeRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: TenantDb) {}
 
   /** The whole knowledge base, for building the retrieval index. */
   async listForTenant(tenantId: string): Promise<KbEntry[]> {
@@ -123,10 +124,7 @@ export class KnowledgeRepository {
   }
 
   private scoped<T>(tenantId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT set_config('fengda.tenant_id', $1, true)`, [tenantId]);
-      return work(manager);
-    });
+    return this.db.run(tenantId, work);
   }
 
   /**

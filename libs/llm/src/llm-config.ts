@@ -55,6 +55,7 @@ export class LlmConfigDto implements LlmConfigInput {
   @ApiPropertyOptional({
     example: 'sk-…',
     nullable: true,
+    writeOnly: true,
     type: String,
     description: 'Write-only: stored encrypted, never returned (the view shows `apiKeySet`). Omit to keep the stored key (kept only while baseUrl is unchanged); null removes it.',
   })

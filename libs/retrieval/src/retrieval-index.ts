@@ -2,7 +2,7 @@ import { calibratedConfidence } from './confidence.js';
 import { queryFeatures, type TermRewrite } from './features.js';
 import { buildIndexData, type IndexData, type KbDocument } from './index-builder.js';
 import { DEFAULT_OPTIONS, type RetrievalOptions } from './options.js';
-import { SearchScratch, type Scorer } from './search-scratch.js';
+import { SearchScratch, type Scorer, type SemanticRerank } from './search-scratch.js';
 import { dotRow } from './semantic.js';
 import { sharedWordVectors, type WordVectors } from './word-vectors.js';
 
@@ -77,16 +77,22 @@ export class RetrievalIndex {
     }
     if (queryMass <= 0) return [];
 
-    const semantic = this.semanticScores(query, scratch);
-    const top = scratch.rank(d.phrasingEntry, d.idRank, Math.max(limit, 2), this.scorer(), semantic, d.options.semanticNormalization > 0 ? queryMass : 0);
+    const { top, lexicalRunnerUp } = scratch.rank(
+      d.phrasingEntry,
+      d.idRank,
+      Math.max(limit, 2),
+      this.scorer(),
+      this.semanticRerank(query),
+    );
     const hits: SearchHit[] = [];
     let ceiling = 1;
     for (let i = 0; i < top.length && i < limit; i++) {
-      const { entry, score, phrasing, matched } = top[i];
-      const runnerUp = i === 0 && top.length > 1 ? top[1].score : 0;
+      const { entry, score, lexical, phrasing, matched } = top[i];
       const queryCoverage = matched / queryMass;
       const phrasingCoverage = phrasing >= 0 ? matched / d.phrasingMass[phrasing] : 0;
-      const margin = i === 0 ? 1 - runnerUp / score : 0;
+      // The margin is lexical (what the confidence model was fitted on): an entry promoted by meaning alone, above
+      // one with more matching words, gets no margin and so a lower confidence.
+      const margin = i === 0 ? 1 - lexicalRunnerUp / lexical : 0;
       // Lower-ranked hits never look more certain than the ones above them.
       ceiling = Math.min(ceiling, calibratedConfidence(queryCoverage, phrasingCoverage, margin));
       hits.push({ id: d.ids[entry], score, confidence: ceiling });
@@ -94,18 +100,21 @@ export class RetrievalIndex {
     return hits;
   }
 
-  /** Per entry, the weighted cosine of the query's sentence vector with the entry's; undefined when unavailable. */
-  private semanticScores(query: string, scratch: SearchScratch): Float64Array | undefined {
+  /**
+   * Semantic re-ranking for `query`: weight × (1 + cosine of the query's sentence vector with the entry's centroid),
+   * the weight shrunk when the vector covers little of the query; undefined without word vectors or English words.
+   */
+  private semanticRerank(query: string): SemanticRerank | undefined {
     const { semantic, options: o } = this.data;
-    const weight = semantic?.whitened ? o.semanticWeight : o.semanticPlainWeight;
-    if (semantic === undefined || !(weight > 0)) return undefined;
+    if (semantic === undefined) return undefined;
+    const weight = semantic.whitened ? o.semanticWeight : o.semanticPlainWeight;
+    if (!(weight > 0)) return undefined;
     const encoded = semantic.encode(query);
     if (encoded === undefined) return undefined;
     const { vector, coverage } = encoded;
-    const out = (scratch.semantic ??= new Float64Array(this.data.ids.length));
-    const scale = weight * coverage ** o.semanticCoveragePower;
-    for (let e = 0; e < out.length; e++) out[e] = scale * dotRow(vector, semantic.centroids, e);
-    return out;
+    const scale = weight * Math.min(1, coverage / o.semanticCoverageFull);
+    const centroids = semantic.centroids;
+    return { minShare: o.semanticMinShare, score: (e) => scale * (1 + dotRow(vector, centroids, e)) };
   }
 
   private scorer(): Scorer {

@@ -4,10 +4,28 @@ import type { Postings } from './postings.js';
 export interface RankedEntry {
   readonly entry: number;
   readonly score: number;
+  /** Lexical part of the score (equal to `score` without semantic re-ranking). */
+  readonly lexical: number;
   /** Best-scoring phrasing of the entry, or -1 when only the answer matched. */
   readonly phrasing: number;
   /** Query weight covered by that phrasing. */
   readonly matched: number;
+}
+
+/** Result of {@link SearchScratch.rank}. */
+export interface Ranking {
+  readonly top: RankedEntry[];
+  /** Best lexical score among all entries other than the first of `top` (0 when there is none). */
+  readonly lexicalRunnerUp: number;
+}
+
+/**
+ * Semantic re-ranking: entries whose lexical score is at least `minShare` of the query's best are ranked on
+ * (lexical / best lexical) + `score(entry)` (which must be ≥ 0), all others below them on their lexical share.
+ */
+export interface SemanticRerank {
+  readonly minShare: number;
+  score(entry: number): number;
 }
 
 /** How per-field scores become one entry score; supplied by the index from its options. */
@@ -25,8 +43,8 @@ export interface Scorer {
 export class SearchScratch {
   readonly entryScore: Float64Array;
   readonly answerScore: Float64Array;
-  /** Per-entry semantic scores of the current query (allocated on first use). */
-  semantic: Float64Array | undefined;
+  /** Lexical score of each touched entry in the current ranking. */
+  private readonly lexical: Float64Array;
   private readonly phrasingScore: Float64Array;
   private readonly phrasingMatched: Float64Array;
   private readonly phrasingSeen: Uint8Array;
@@ -41,6 +59,7 @@ export class SearchScratch {
   constructor(entryCount: number, phrasingCount: number) {
     this.entryScore = new Float64Array(entryCount);
     this.answerScore = new Float64Array(entryCount);
+    this.lexical = new Float64Array(entryCount);
     this.entrySeen = new Uint8Array(entryCount);
     this.touchedEntries = new Int32Array(entryCount);
     this.bestScore = new Float64Array(entryCount);
@@ -95,19 +114,8 @@ export class SearchScratch {
     }
   }
 
-  /**
-   * Top k entries by combined score, ties broken by id rank (lower first). With `semantic` (a score per entry),
-   * every entry competes, not only those the query touched, on its lexical score divided by the query's best
-   * lexical score plus its semantic score.
-   */
-  rank(
-    phrasingEntry: Int32Array,
-    idRank: Int32Array,
-    k: number,
-    scorer: Scorer,
-    semantic?: Float64Array,
-    queryMass = 0,
-  ): RankedEntry[] {
+  /** Top k entries by combined score, ties broken by id rank (lower first); see {@link SemanticRerank}. */
+  rank(phrasingEntry: Int32Array, idRank: Int32Array, k: number, scorer: Scorer, semantic?: SemanticRerank): Ranking {
     for (let i = 0; i < this.touchedPhrasingCount; i++) {
       const p = this.touchedPhrasings[i];
       const e = phrasingEntry[p];
@@ -121,24 +129,32 @@ export class SearchScratch {
         this.bestPhrasing[e] = p;
       }
     }
-    let lexicalScale = 1;
-    if (semantic !== undefined) {
-      let top = 0;
-      for (let i = 0; i < this.touchedEntryCount; i++) {
-        const e = this.touchedEntries[i];
-        top = Math.max(top, scorer.entry(this.bestScore[e], this.entryScore[e], this.answerScore[e]));
-      }
-      lexicalScale = queryMass > 0 ? 1 / queryMass : top > 0 ? 1 / top : 0;
+    // Lexical scores, and the best two of them (for the margin of the final top hit).
+    const lexical = this.lexical;
+    let bestLexical = 0;
+    let secondLexical = 0;
+    let bestLexicalEntry = -1;
+    for (let i = 0; i < this.touchedEntryCount; i++) {
+      const e = this.touchedEntries[i];
+      const score = scorer.entry(this.bestScore[e], this.entryScore[e], this.answerScore[e]);
+      lexical[e] = score;
+      if (score > bestLexical) {
+        secondLexical = bestLexical;
+        bestLexical = score;
+        bestLexicalEntry = e;
+      } else if (score > secondLexical) secondLexical = score;
     }
     // Insertion into a small sorted array: k is tiny, and most candidates fail the first comparison.
     const topEntries: number[] = [];
     const topScores: number[] = [];
-    const candidates = semantic === undefined ? this.touchedEntryCount : semantic.length;
-    for (let i = 0; i < candidates; i++) {
-      const e = semantic === undefined ? this.touchedEntries[i] : i;
-      let score = scorer.entry(this.bestScore[e], this.entryScore[e], this.answerScore[e]);
-      if (semantic !== undefined) score = score * lexicalScale + semantic[e];
+    for (let i = 0; i < this.touchedEntryCount; i++) {
+      const e = this.touchedEntries[i];
+      let score = lexical[e];
       if (!(score > 0)) continue;
+      if (semantic !== undefined) {
+        score /= bestLexical;
+        if (score >= semantic.minShare) score += semantic.score(e);
+      }
       let at = topEntries.length;
       while (at > 0 && isBetter(score, idRank[e], topScores[at - 1], idRank[topEntries[at - 1]])) at--;
       if (at >= k) continue;
@@ -149,10 +165,18 @@ export class SearchScratch {
         topScores.pop();
       }
     }
-    return topEntries.map((entry, i) => {
+    const top = topEntries.map((entry, i) => {
       const phrasing = this.bestPhrasing[entry];
-      return { entry, score: topScores[i], phrasing, matched: phrasing >= 0 ? this.phrasingMatched[phrasing] : 0 };
+      return {
+        entry,
+        score: topScores[i],
+        lexical: lexical[entry],
+        phrasing,
+        matched: phrasing >= 0 ? this.phrasingMatched[phrasing] : 0,
+      };
     });
+    const lexicalRunnerUp = top.length > 0 && top[0].entry !== bestLexicalEntry ? bestLexical : secondLexical;
+    return { top, lexicalRunnerUp };
   }
 
   private touchEntry(e: number): void {

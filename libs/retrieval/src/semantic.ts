@@ -32,7 +32,7 @@ const LATIN_WORD = /\p{Script=Latin}+(?:'\p{Script=Latin}+)?/gu;
 /** Whitening needs at least this many residuals (phrasing minus its entry's mean) per dimension. */
 const MIN_RESIDUALS_PER_DIMENSION = 2;
 /** Residuals used to estimate the covariance; a sample keeps large KBs fast to build. */
-const MAX_RESIDUALS = 5000;
+const MAX_RESIDUALS = 2000;
 
 /** Lowercase English words of a text as the vectors know them (contractions expanded, Chinese ignored). */
 export function embeddingWords(text: string): string[] {
@@ -81,8 +81,6 @@ export class SemanticIndex {
   readonly dimensions: number;
   /** Whitened unit centroid per entry (zero when none of its phrasings has a vector). */
   readonly centroids: Float32Array;
-  /** Per entry, the mean share of its phrasings' weight that has word vectors. */
-  readonly coverage: Float32Array;
   private readonly mean: Float64Array;
   /** Cholesky factor L of the shrunk covariance S (whitening is x ↦ L⁻¹x); undefined: centring only. */
   private readonly factor: Float64Array | undefined;
@@ -106,18 +104,13 @@ export class SemanticIndex {
     const unit = new Float32Array(phrasings * d);
     const has = new Uint8Array(phrasings);
     const perEntry = new Int32Array(entryCount);
-    const phrasingsOf = new Int32Array(entryCount);
-    for (let p = 0; p < phrasings; p++) phrasingsOf[phrasingEntry[p]]++;
-    this.coverage = new Float32Array(entryCount);
     const entryMean = new Float64Array(entryCount * d);
     const mean = (this.mean = new Float64Array(d));
     let withVector = 0;
     for (let p = 0; p < phrasings; p++) {
       const v = unit.subarray(p * d, (p + 1) * d);
-      const coverage = this.average(phrasingTexts[p], v);
-      if (coverage === 0 || !normalize(v)) continue;
+      if (this.average(phrasingTexts[p], v) === 0 || !normalize(v)) continue;
       has[p] = 1;
-      this.coverage[phrasingEntry[p]] += coverage;
       withVector++;
       const e = phrasingEntry[p];
       perEntry[e]++;
@@ -127,7 +120,6 @@ export class SemanticIndex {
       }
     }
     if (withVector > 0) for (let i = 0; i < d; i++) mean[i] /= withVector;
-    for (let e = 0; e < entryCount; e++) this.coverage[e] /= Math.max(1, phrasingsOf[e]);
     for (let e = 0; e < entryCount; e++) {
       if (perEntry[e] > 0) for (let i = 0; i < d; i++) entryMean[e * d + i] /= perEntry[e];
     }
@@ -142,7 +134,18 @@ export class SemanticIndex {
       if (this.transform(scratch)) this.centroids.set(scratch, e * d);
     }
 
-    const termSums = new Map<number, Float32Array>();
+    const terms = settings.softNeighbors > 0 ? this.termVectorsOf(phrasingTexts, termId) : undefined;
+    this.termIds = terms?.ids ?? new Int32Array(0);
+    this.termVectors = terms?.vectors ?? new Float32Array(0);
+  }
+
+  /** Unit vector of each KB word (stem): the mean of the vectors of its surface forms in the phrasings. */
+  private termVectorsOf(
+    phrasingTexts: readonly string[],
+    termId: (term: string) => number,
+  ): { ids: Int32Array; vectors: Float32Array } {
+    const { vectors, dimensions: d } = this;
+    const sums = new Map<number, Float32Array>();
     for (const text of phrasingTexts) {
       for (const word of embeddingWords(text)) {
         const row = vectors.row(word);
@@ -151,21 +154,22 @@ export class SemanticIndex {
           if (token.kind !== 'word') continue;
           const id = termId(token.term);
           if (id < 0) continue;
-          let sum = termSums.get(id);
-          if (sum === undefined) termSums.set(id, (sum = new Float32Array(d)));
+          let sum = sums.get(id);
+          if (sum === undefined) sums.set(id, (sum = new Float32Array(d)));
           for (let i = 0; i < d; i++) sum[i] += vectors.data[row * d + i];
         }
       }
     }
-    this.termIds = new Int32Array(termSums.size);
-    this.termVectors = new Float32Array(termSums.size * d);
+    const ids = new Int32Array(sums.size);
+    const out = new Float32Array(sums.size * d);
     let t = 0;
-    for (const [id, sum] of termSums) {
+    for (const [id, sum] of sums) {
       normalize(sum);
-      this.termIds[t] = id;
-      this.termVectors.set(sum, t * d);
+      ids[t] = id;
+      out.set(sum, t * d);
       t++;
     }
+    return { ids, vectors: out };
   }
 
   /**
@@ -236,6 +240,7 @@ export class SemanticIndex {
    */
   private average(text: string, out: Float32Array | Float64Array): number {
     const { vectors, settings } = this;
+    const data = vectors.data;
     const d = this.dimensions;
     const a = settings.sifA;
     let known = 0;
@@ -249,7 +254,7 @@ export class SemanticIndex {
       const p = 1 / ((row + 1) * ZIPF_NORMALIZER);
       const w = a / (a + p);
       const o = row * d;
-      for (let i = 0; i < d; i++) out[i] += w * vectors.data[o + i];
+      for (let i = 0; i < d; i++) out[i] += w * data[o + i];
       known += w;
       total += w;
     }

@@ -244,6 +244,7 @@ export interface WordVectorLoadInfo {
   readonly loaded: boolean;
   readonly words: number;
   readonly milliseconds: number;
+  /** File read, or `off`. */
   readonly source: string;
   readonly error?: string;
 }
@@ -252,40 +253,54 @@ let shared: WordVectors | undefined;
 let sharedInfo: WordVectorLoadInfo | undefined;
 
 /**
- * Where the table comes from: `FENGDA_WORD_VECTORS` may name a wink-embeddings JSON file, or `off` to run
- * lexical-only; by default the installed package.
+ * Where the table comes from: `FENGDA_WORD_VECTORS` may name a wink-embeddings JSON file, or be `off` to run
+ * lexical-only; by default the installed package. Undefined when off.
  */
-function vectorSource(): string | undefined {
-  const configured = process.env.FENGDA_WORD_VECTORS?.trim();
+export function wordVectorSource(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const configured = env.FENGDA_WORD_VECTORS?.trim();
   if (configured === 'off' || configured === '0' || configured === 'false') return undefined;
   if (configured) return configured;
   return createRequire(import.meta.url).resolve(WORD_VECTORS_PACKAGE);
 }
 
 /**
- * The process-wide table, loaded on first use (about half a second, ~25 MB); undefined, with one warning, when
- * the package is missing or unreadable, in which case retrieval is lexical only.
+ * Load a table, or return undefined with a process warning (code FENGDA_WORD_VECTORS) when it cannot be read:
+ * retrieval then runs lexical only instead of failing.
+ */
+export function tryLoadWordVectors(
+  source: () => string | undefined,
+  maxWords = DEFAULT_MAX_WORDS,
+): { vectors: WordVectors | undefined; info: WordVectorLoadInfo } {
+  const start = performance.now();
+  let path = 'off';
+  try {
+    const resolved = source();
+    if (resolved === undefined) return { vectors: undefined, info: { loaded: false, words: 0, milliseconds: 0, source: path } };
+    path = resolved;
+    const vectors = readWordVectorFile(resolved, maxWords);
+    const info = { loaded: true, words: vectors.size, milliseconds: performance.now() - start, source: path };
+    return { vectors, info };
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    process.emitWarning(`word vectors unavailable (${message}); FAQ retrieval falls back to lexical matching only`, {
+      code: 'FENGDA_WORD_VECTORS',
+    });
+    return {
+      vectors: undefined,
+      info: { loaded: false, words: 0, milliseconds: performance.now() - start, source: path, error: message },
+    };
+  }
+}
+
+/**
+ * The process-wide table, loaded on first use (about half a second and ~25 MB for the default 50,000 words;
+ * `FENGDA_WORD_VECTORS_MAX_WORDS` changes the count). Undefined, after one warning, when the package is missing
+ * or unreadable. Call it at process start to keep the load off the first request.
  */
 export function sharedWordVectors(): WordVectors | undefined {
-  if (sharedInfo !== undefined) return shared;
-  const start = performance.now();
-  let source = 'off';
-  try {
-    const path = vectorSource();
-    if (path !== undefined) {
-      source = path;
-      const maxWords = Number(process.env.FENGDA_WORD_VECTORS_MAX_WORDS) || DEFAULT_MAX_WORDS;
-      shared = readWordVectorFile(path, maxWords);
-    }
-    sharedInfo = { loaded: shared !== undefined, words: shared?.size ?? 0, milliseconds: performance.now() - start, source };
-  } catch (error) {
-    shared = undefined;
-    const message = error instanceof Error ? error.message : String(error);
-    sharedInfo = { loaded: false, words: 0, milliseconds: performance.now() - start, source, error: message };
-    process.emitWarning(
-      `word vectors unavailable (${message}); FAQ retrieval falls back to lexical matching only`,
-      { code: 'FENGDA_WORD_VECTORS' },
-    );
+  if (sharedInfo === undefined) {
+    const maxWords = Number(process.env.FENGDA_WORD_VECTORS_MAX_WORDS) || DEFAULT_MAX_WORDS;
+    ({ vectors: shared, info: sharedInfo } = tryLoadWordVectors(() => wordVectorSource(), maxWords));
   }
   return shared;
 }

@@ -51,7 +51,7 @@ export class TenantAdminService {
     const sealed = sealConfigPatch(this.box, input.id, resolveTenantConfig({}), input.config ?? {});
     const config = resolveTenantConfig({}, sealed.patch);
     const issued = generateApiKey();
-    const keyRow = await this.tenants.transaction(async (manager) => {
+    const keyRow = await this.tenants.transaction(input.id, async (manager) => {
       const inserted = await this.tenants.insert(manager, { id: input.id, name: input.name, config });
       if (!inserted) throw new DomainError(ErrorCode.TenantExists, `tenant "${input.id}" already exists`);
       return this.keys.insert(manager, { tenantId: input.id, prefix: issued.prefix, keyHash: issued.keyHash, label: 'initial' });
@@ -84,7 +84,7 @@ export class TenantAdminService {
   async issueKey(tenantId: string, label: string | null): Promise<ApiKeyView & { apiKey: string }> {
     await this.require(tenantId);
     const issued = generateApiKey();
-    const row = await this.tenants.transaction((manager) =>
+    const row = await this.tenants.transaction(tenantId, (manager) =>
       this.keys.insert(manager, { tenantId, prefix: issued.prefix, keyHash: issued.keyHash, label }),
     );
     this.auditChange(tenantId, 'apikey.issue', { keyId: row.id, prefix: row.prefix });

@@ -1,15 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { TenantDb } from '#database';
 import { TenantEntity, type TenantStatus } from './tenant.entity.js';
 import type { TenantConfig } from './tenant-config.js';
 
 /** Tenant rows. The tenant id is the key of every call; there is no "list all and filter". */
 @Injectable()
 export class TenantRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: TenantDb) {}
 
   async findById(tenantId: string): Promise<TenantEntity | null> {
-    return this.dataSource.getRepository(TenantEntity).findOneBy({ id: tenantId });
+    return this.db.run(tenantId, (m) => m.getRepository(TenantEntity).findOneBy({ id: tenantId }));
   }
 
   /** Inserts; returns false when the id is taken. */
@@ -29,10 +30,11 @@ export class TenantRepository {
     tenantId: string,
     changes: { name?: string; status?: TenantStatus; config?: TenantConfig },
   ): Promise<void> {
-    await this.dataSource.getRepository(TenantEntity).update({ id: tenantId }, { ...changes, updatedAt: new Date() });
+    await this.db.run(tenantId, (m) => m.getRepository(TenantEntity).update({ id: tenantId }, { ...changes, updatedAt: new Date() }));
   }
 
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
+  /** A transaction acting as the tenant (creating it, issuing its keys). */
+  transaction<T>(tenantId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.run(tenantId, work);
   }
 }

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Res, StreamableFile, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOkResponse, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { KB_MEDIA_TYPES, KB_LIMITS, KbTransferService, KnowledgeService } from '#knowledge';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
@@ -117,7 +117,7 @@ export class KbController {
       '`KB_IMPORT_INVALID` lists up to 100 problems by line (1-based, as in the file).',
     auth: 'apiKey',
     type: KbImportResponseDto,
-    errors: [400, 403, 413, 415],
+    errors: [400, 403, 413],
   })
   @ApiConsumes(NDJSON, CSV)
   @ApiBody({ schema: { type: 'string' }, examples: { ndjson: { summary: 'NDJSON (send as application/x-ndjson)', value: NDJSON_EXAMPLE }, csv: { summary: 'CSV (send as text/csv)', value: CSV_EXAMPLE } } })
@@ -139,9 +139,10 @@ export class KbController {
   }
 
   @Get('export')
-  @ApiRoute({ summary: 'Export every entry (NDJSON, or CSV with `?format=csv`), in id order', description: 'Importing the file restores the same entries.', auth: 'apiKey', errors: [400, 403] })
-  @ApiProduces(NDJSON, CSV)
-  @ApiOkResponse({ description: 'The file', schema: { type: 'string', example: NDJSON_EXAMPLE } })
+  @ApiRoute({ summary: 'Export every entry (NDJSON, or CSV with `?format=csv`), in id order', description: 'Importing the file restores the same entries.', auth: 'apiKey', okDescription: 'The file', errors: [400, 403] })
+  @ApiOkResponse({
+    content: { [NDJSON]: { schema: { type: 'string' }, example: NDJSON_EXAMPLE }, [CSV]: { schema: { type: 'string' }, example: CSV_EXAMPLE } },
+  })
   async export(@ApiKeyPrincipal() caller: ApiKeyCaller, @Query() { format = 'ndjson' }: KbExportQueryDto): Promise<StreamableFile> {
     const chunks = await this.transfer.export(caller.tenant.id, format);
     return new StreamableFile(Readable.from(chunks, { objectMode: false }), {

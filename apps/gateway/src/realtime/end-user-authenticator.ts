@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EndUserTokenService, type EndUserClaims } from '#auth';
+import { EndUserTokenService, TokenRevocationService, type EndUserClaims } from '#auth';
 import { DomainError, ErrorCode } from '#common';
 import { TenantCacheService, type TenantSnapshot } from '#tenancy';
 
@@ -12,12 +12,13 @@ export interface EndUserSession {
 /**
  * The end-user check of `EndUserGuard`, callable outside an HTTP route: the WebSocket
  * handshake and `auth` frame have no ExecutionContext. Same rules: valid JWT, tenant exists
- * (404 semantics) and is active (403), optional `X-Tenant-Id` must match.
+ * (404 semantics) and is active (403), optional `X-Tenant-Id` must match, token not revoked.
  */
 @Injectable()
 export class EndUserAuthenticator {
   constructor(
     private readonly tokens: EndUserTokenService,
+    private readonly revocations: TokenRevocationService,
     private readonly tenants: TenantCacheService,
   ) {}
 
@@ -26,6 +27,7 @@ export class EndUserAuthenticator {
     const claims = this.tokens.verify(token);
     const tenant = await this.activeTenant(claims.tenantId);
     if (namedTenant !== undefined && namedTenant !== tenant.id) throw new DomainError(ErrorCode.Forbidden, 'credential belongs to another tenant');
+    await this.revocations.assertNotRevoked(claims);
     return { tenant, claims };
   }
 

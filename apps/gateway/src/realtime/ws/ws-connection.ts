@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { WebSocket, type RawData } from 'ws';
+import type { TokenRevocationService } from '#auth';
 import { DomainError, ErrorCode, type Clock } from '#common';
 import type { RealtimeConfig } from '#config';
 import type { ChatTurnService } from '#dialogue';
 import { LogContexts, type Logger } from '#observability';
+import type { RateLimiter } from '#rate-limit';
 import type { HistoryRepository } from '#sessions';
 import { toErrorBody } from '../../http/error-body.js';
 import type { EndUserAuthenticator, EndUserSession } from '../end-user-authenticator.js';
@@ -14,6 +16,8 @@ import { clientMsgIdOf, parseClientFrame, type ClientFrame, type ServerFrame } f
 /** What every connection needs; one object, built once by the server. */
 export interface WsConnectionDeps {
   auth: EndUserAuthenticator;
+  revocations: TokenRevocationService;
+  limiter: RateLimiter;
   turns: ChatTurnService;
   history: HistoryRepository;
   clock: Clock;
@@ -29,7 +33,9 @@ export const CloseCode = {
 } as const;
 
 // Errors after which the socket cannot go on: its credential or tenant is no longer good.
-const FATAL = new Set<string>([ErrorCode.Unauthenticated, ErrorCode.InvalidToken, ErrorCode.TokenExpired, ErrorCode.TenantDisabled, ErrorCode.TenantNotFound]);
+const FATAL = new Set<string>([
+  ErrorCode.Unauthenticated, ErrorCode.InvalidToken, ErrorCode.TokenExpired, ErrorCode.TokenRevoked, ErrorCode.TenantDisabled, ErrorCode.TenantNotFound,
+]);
 // A client that cannot keep up with its own answers is cut off rather than buffered without bound.
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
@@ -183,8 +189,11 @@ export class WsConnection {
     return LogContexts.run({ requestId, tenantId: session.tenant.id }, async () => {
       try {
         if (this.deps.clock.now() >= session.claims.expiresAt) throw new DomainError(ErrorCode.TokenExpired, 'token has expired');
-        // The tenant as it is now: a disabled tenant stops answering on open sockets too.
+        // The tenant as it is now: a disabled tenant stops answering on open sockets too, and
+        // so does a revoked token. Then the same admission as every other chat channel.
         const tenant = await this.deps.auth.activeTenant(session.tenant.id);
+        await this.deps.revocations.assertNotRevoked(session.claims);
+        await this.deps.limiter.admit(tenant.id, session.claims.userId, tenant.config.rateLimit);
         const result = await runStreamingTurn(this.deps.turns, tenant, session.claims.userId, { query, ...id }, requestId, {
           delta: (text) => this.send({ type: 'delta', ...id, text }),
         });
