@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AnswerEngineModule } from '#answer-engine';
+import { LlmModule } from '#llm';
 import { AuditModule } from '#audit';
 import { CoreModule, type CoreOptions } from '#config';
 import { DatabaseModule } from '#database';
@@ -12,6 +13,7 @@ import { AuditRetentionProcessor } from './processors/audit-retention.processor.
 import { NotifyHandoffProcessor } from './processors/notify-handoff.processor.js';
 import { RecordAuditProcessor } from './processors/record-audit.processor.js';
 import { TurnCancellations } from './processors/turn-cancellations.service.js';
+import { WorkerMetricsService } from './worker-metrics.service.js';
 
 /** The worker: queue consumers plus a small HTTP port for probes. */
 @Module({})
@@ -19,8 +21,8 @@ export class WorkerModule {
   static forRoot(core: CoreOptions): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [CoreModule.forRoot(core), RedisModule, DatabaseModule, QueueModule, HealthModule, MetricsModule, AnswerEngineModule, AuditModule],
-      providers: [AnswerTurnProcessor, RecordAuditProcessor, AuditRetentionProcessor, NotifyHandoffProcessor, TurnCancellations],
+      imports: [CoreModule.forRoot(core), RedisModule, DatabaseModule, QueueModule, HealthModule, MetricsModule, AnswerEngineModule, AuditModule, LlmModule],
+      providers: [AnswerTurnProcessor, RecordAuditProcessor, AuditRetentionProcessor, NotifyHandoffProcessor, TurnCancellations, WorkerMetricsService],
     };
   }
 }

@@ -4,7 +4,8 @@ import type { Job } from 'bullmq';
 import { AnswerEngineService } from '#answer-engine';
 import { Clock } from '#common';
 import { AppConfig } from '#config';
-import { LOGGER, LogContexts, type Logger } from '#observability';
+import { MetricsService } from '#metrics';
+import { continueTrace, LOGGER, LogContexts, type Logger } from '#observability';
 import { JobName, QueueName, type AnswerTurnPayload, type ReplyMessage } from '#queue';
 import { RedisService } from '#redis';
 import { TurnCancellations } from './turn-cancellations.service.js';
@@ -21,6 +22,7 @@ export class AnswerTurnProcessor extends WorkerHost implements OnApplicationBoot
     private readonly clock: Clock,
     private readonly config: AppConfig,
     private readonly cancellations: TurnCancellations,
+    private readonly metrics: MetricsService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     super();
@@ -33,8 +35,12 @@ export class AnswerTurnProcessor extends WorkerHost implements OnApplicationBoot
   async process(job: Job<AnswerTurnPayload>): Promise<void> {
     if (job.name !== JobName.AnswerTurn) throw new Error(`no handler for job ${job.name}`);
     const data = job.data;
-    await LogContexts.run({ tenantId: data.tenantId, requestId: data.requestId, jobId: job.id }, async () => {
+    // The worker is the next hop of the gateway's trace: same trace id in both apps' logs.
+    const trace = continueTrace(data.traceparent);
+    const started = performance.now();
+    await LogContexts.run({ tenantId: data.tenantId, requestId: data.requestId, jobId: job.id, traceId: trace.traceId }, async () => {
       if (this.clock.now() >= data.deadlineAt) {
+        this.metrics.droppedJobs.inc();
         this.logger.info({ lateMs: this.clock.now() - data.deadlineAt }, 'answer job past its deadline; dropped');
         return;
       }
@@ -65,6 +71,8 @@ export class AnswerTurnProcessor extends WorkerHost implements OnApplicationBoot
         ...(result.entryId ? { entryId: result.entryId } : {}),
       };
       await publish(reply);
+      this.metrics.jobDuration.observe({ queue: QueueName.Answer, outcome: result.source }, (performance.now() - started) / 1000);
+      this.logger.debug({ source: result.source }, 'answer job done');
     });
   }
 }
