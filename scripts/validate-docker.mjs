@@ -52,10 +52,10 @@ const DESIGN = {
   drainMarginSec: 5, // below this margin: warning
   gatewayServicePort: 80,
   // Env every long-running app container needs, and the job-specific ones.
-  appEnv: ['NODE_ENV', 'LOG_LEVEL', 'SHUTDOWN_GRACE_MS', 'DATABASE_URL', 'REDIS_URL', 'ADMIN_TOKEN', 'JWT_SECRET', 'LLM_KEY_ENCRYPTION_KEY'],
+  appEnv: ['NODE_ENV', 'LOG_LEVEL', 'SHUTDOWN_GRACE_MS', 'DATABASE_URL', 'REDIS_URL', 'ADMIN_TOKEN', 'JWT_SECRET', 'SECRETS_ENCRYPTION_KEY'],
   roleEnv: { gateway: [], worker: [], migrate: ['MIGRATION_DATABASE_URL'], seed: ['DATABASE_URL'] },
   // Must come from a Secret in Kubernetes, never a ConfigMap or a literal.
-  secretEnv: /^(DATABASE_URL|MIGRATION_DATABASE_URL|REDIS_URL|REDIS_PASSWORD|ADMIN_TOKEN|JWT_SECRET|LLM_KEY_ENCRYPTION_KEY)$|SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_KEY|ENCRYPTION_KEY/,
+  secretEnv: /^(DATABASE_URL|MIGRATION_DATABASE_URL|REDIS_URL|REDIS_PASSWORD|ADMIN_TOKEN|JWT_SECRET|SECRETS_ENCRYPTION_KEY)$|SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_KEY|ENCRYPTION_KEY/,
   logLevels: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
   minSecretLength: { ADMIN_TOKEN: 24, JWT_SECRET: 32 },
   placeholder: /REPLACE_ME|CHANGE_ME|CHANGEME|<[^>]+>/,
