@@ -59,6 +59,13 @@ describe('WebSocket chat (GET /v1/ws), end to end', () => {
 
     const { body } = await api.conversation(tenant.apiKey, 'ws-alice');
     expect(body.turns).toEqual([expect.objectContaining({ seq: 1, clientMsgId: 'm-1', source: 'kb' })]);
+
+    const openSockets = async (): Promise<number> => Number(/^fengda_websocket_connections (\d+)$/m.exec(await (await fetch(`${gateway.url}/metrics`)).text())?.[1]);
+    const before = await openSockets();
+    expect(before).toBeGreaterThanOrEqual(1);
+    await client.close();
+    await sleep(50);
+    expect(await openSockets()).toBe(before - 1);
   });
 
   it('authenticates by a first {type:"auth"} frame', async () => {

@@ -9,6 +9,7 @@ import { Clock, DomainError, ErrorCode } from '#common';
 import { AppConfig } from '#config';
 import { ChatTurnService } from '#dialogue';
 import { DrainState } from '#health';
+import { MetricsService } from '#metrics';
 import { LOGGER, type Logger } from '#observability';
 import { RateLimiter } from '#rate-limit';
 import { HistoryRepository } from '#sessions';
@@ -41,6 +42,7 @@ export class WsChatServer implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly config: AppConfig,
     private readonly auth: EndUserAuthenticator,
     private readonly drainState: DrainState,
+    private readonly metrics: MetricsService,
     revocations: TokenRevocationService,
     limiter: RateLimiter,
     turns: ChatTurnService,
@@ -99,7 +101,11 @@ export class WsChatServer implements OnApplicationBootstrap, BeforeApplicationSh
     if (this.closing) return ws.close(1012, 'service restart');
     const connection = new WsConnection(ws, this.deps, { ...(session ? { session } : {}), ...(lastSeq !== undefined ? { lastSeq } : {}) });
     this.connections.add(connection);
-    ws.once('close', () => this.connections.delete(connection));
+    this.metrics.wsConnections.inc();
+    ws.once('close', () => {
+      this.connections.delete(connection);
+      this.metrics.wsConnections.dec();
+    });
   }
 
   /** Answers a refused upgrade as plain HTTP with the gateway's error body. */
