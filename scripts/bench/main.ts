@@ -5,6 +5,7 @@ import { AppProcess, waitForOk } from './processes.js';
 import { markdownReport } from './report.js';
 import { appEnv, benchQueries, cleanup, prepareEnvironment, seedTenants } from './setup.js';
 import { round } from './stats.js';
+import { runWsPhase } from './ws.js';
 
 // `npm run bench [-- --quick] [-- --json]`: builds, starts the gateway and the worker as
 // production processes on a fresh database and Redis prefix, seeds tenants and users, and
@@ -24,6 +25,7 @@ const PLAN = {
   fixed: { rate: 500, durationSec: quick ? 8 : 20 },
   burst: { multiplier: 15, durationSec: quick ? 5 : 10 },
   soak: { rate: 300, durationSec: quick ? 30 : 600 },
+  ws: { connections: quick ? 2_000 : 20_000, chattingFraction: 0.02, durationSec: quick ? 12 : 30 },
 };
 
 const env = await prepareEnvironment();
@@ -75,6 +77,9 @@ try {
   while ((await queueDepth()) > 0 && Date.now() - drainStart < 120_000) await new Promise((r) => setTimeout(r, 100));
   const drainSec = round((Date.now() - drainStart) / 1000);
 
+  const ws = await runWsPhase({ baseUrl: target.baseUrl, tokens: target.tokens, queries: target.queries, ...PLAN.ws, gateway, log });
+  log(`ws: ${ws.connections} sockets held, ${ws.pingsPerSocket} pings each, ${ws.turns} turns p99 ${ws.p99Ms} ms, gateway RSS ${ws.gatewayRssMiB} MiB`);
+
   const rssSamples: { t: number; gateway: number; worker: number }[] = [];
   const soakStart = Date.now();
   const rssTimer = setInterval(() => rssSamples.push({ t: round((Date.now() - soakStart) / 1000), gateway: gateway.rssMiB(), worker: worker.rssMiB() }), 5_000);
@@ -92,7 +97,7 @@ try {
     plan: PLAN,
     rest: { turnsPerSec: rest.turnsPerSec, p50Ms: rest.latency.p50, p95Ms: rest.latency.p95, p99Ms: rest.latency.p99, maxMs: rest.latency.max, errors: rest.errors, fallbackRate: rest.fallbackRate, cpuUsPerTurn: rest.cpuUsPerTurn, gatewayCpuUsPerTurn: rest.gatewayCpuUsPerTurn, workerCpuUsPerTurn: rest.workerCpuUsPerTurn, gatewayRssMiB: rest.gatewayRssMiB, workerRssMiB: rest.workerRssMiB, maxQueueDepth: rest.maxQueueDepth },
     fixed: { rate: PLAN.fixed.rate, turnsPerSec: fixed.turnsPerSec, p50Ms: fixed.latency.p50, p95Ms: fixed.latency.p95, p99Ms: fixed.latency.p99, maxMs: fixed.latency.max, errors: fixed.errors, cpuUsPerTurn: fixed.cpuUsPerTurn },
-    ws: { connections: 0, chatting: 0, gatewayRssMiB: null, note: 'WebSocket phase runs once the /v1/ws endpoint exists' },
+    ws,
     burst: { rate: burstRate, turnsPerSec: burst.turnsPerSec, errors: burst.errors, p50Ms: burst.latency.p50, p99Ms: burst.latency.p99, maxMs: burst.latency.max, fallbackRate: burst.fallbackRate, maxQueueDepth: burst.maxQueueDepth, drainSec },
     soak: { rate: PLAN.soak.rate, durationSec: PLAN.soak.durationSec, turnsPerSec: soak.turnsPerSec, errors: soak.errors, p99Ms: soak.latency.p99, rssGrowthPct: Math.max(growth('gateway'), growth('worker')), gatewayRssGrowthPct: growth('gateway'), workerRssGrowthPct: growth('worker'), rssSamples },
   };

@@ -66,6 +66,10 @@ export const appEnv = (env: BenchEnv): NodeJS.ProcessEnv => ({
   PORT: String(env.port),
   WORKER_PORT: String(env.workerPort),
   HOST: '127.0.0.1',
+  // Seeded tokens must outlive the whole run (the soak alone is 10 minutes).
+  JWT_TTL_SECONDS: '7200',
+  // Heartbeats must flow during the WebSocket phase, not only after 30 s.
+  WS_HEARTBEAT_MS: '5000',
 });
 
 export const loadDemoFaq = (): KbEntry[] =>
