@@ -42,10 +42,16 @@ interface TenantIndex {
   index: RetrievalIndex;
   entries: Map<string, { question: string; answer: string }>;
   builtAt: number;
+  /** The knowledge base changed since this index was built: rebuild, serve meanwhile. */
+  stale: boolean;
 }
 
 // A missed kb.changed event heals within this time.
 const INDEX_TTL_MS = 5 * 60_000;
+// After a change, a turn waits this long for the rebuilt index before answering from the
+// previous one: small knowledge bases rebuild in milliseconds (fresh at once), a 10,000-entry
+// one takes seconds, which must not eat every turn's deadline meanwhile.
+const FRESH_INDEX_WAIT_MS = 250;
 // Budget of a request that names no deadline (direct calls; the worker always passes one).
 const DEFAULT_BUDGET_MS = 1_500;
 
@@ -60,6 +66,8 @@ const DEFAULT_BUDGET_MS = 1_500;
 export class AnswerEngineService implements OnModuleInit {
   private readonly indexes = new Map<string, TenantIndex>();
   private readonly building = new Map<string, Promise<TenantIndex>>();
+  /** Bumped on every kb.changed, so a build that raced a change is not taken as fresh. */
+  private readonly generations = new Map<string, number>();
 
   constructor(
     private readonly knowledge: KnowledgeRepository,
@@ -80,7 +88,7 @@ export class AnswerEngineService implements OnModuleInit {
     this.logger.info({ loaded: vectors?.loaded, words: vectors?.words, ms: Math.round(vectors?.milliseconds ?? 0) }, 'word vectors ready');
     await this.events.subscribe((event) => {
       if (event.type === 'kb.changed') {
-        this.indexes.delete(event.tenantId);
+        this.markStale(event.tenantId);
         this.logger.info({ tenantId: event.tenantId }, 'knowledge base changed; index will rebuild');
       }
     });
@@ -109,7 +117,13 @@ export class AnswerEngineService implements OnModuleInit {
 
   /** Forces a rebuild on next use. */
   invalidate(tenantId: string): void {
-    this.indexes.delete(tenantId);
+    this.markStale(tenantId);
+  }
+
+  private markStale(tenantId: string): void {
+    this.generations.set(tenantId, (this.generations.get(tenantId) ?? 0) + 1);
+    const cached = this.indexes.get(tenantId);
+    if (cached) cached.stale = true;
   }
 
   /**
@@ -161,20 +175,30 @@ export class AnswerEngineService implements OnModuleInit {
 
   private async indexFor(tenantId: string): Promise<TenantIndex> {
     const cached = this.indexes.get(tenantId);
-    if (cached && Date.now() - cached.builtAt < INDEX_TTL_MS) return cached;
+    if (cached && !cached.stale && Date.now() - cached.builtAt < INDEX_TTL_MS) return cached;
     let pending = this.building.get(tenantId);
     if (!pending) {
       pending = this.build(tenantId).finally(() => this.building.delete(tenantId));
       this.building.set(tenantId, pending);
     }
-    return pending;
+    if (!cached) return pending;
+    // Stale-while-revalidate: a rebuild that fails keeps the previous index serving.
+    const previous = new Promise<TenantIndex>((resolve) => setTimeout(() => resolve(cached), FRESH_INDEX_WAIT_MS).unref());
+    return Promise.race([pending.catch(() => cached), previous]);
   }
 
   private async build(tenantId: string): Promise<TenantIndex> {
     const started = performance.now();
+    const generation = this.generations.get(tenantId) ?? 0;
     const entries = await this.knowledge.listForTenant(tenantId);
     const index = RetrievalIndex.build(entries);
-    const built: TenantIndex = { index, entries: new Map(entries.map((e) => [e.id, { question: e.question, answer: e.answer }])), builtAt: Date.now() };
+    const built: TenantIndex = {
+      index,
+      entries: new Map(entries.map((e) => [e.id, { question: e.question, answer: e.answer }])),
+      builtAt: Date.now(),
+      // A change that arrived while loading may be missing from this index: serve it, rebuild again.
+      stale: (this.generations.get(tenantId) ?? 0) !== generation,
+    };
     this.indexes.set(tenantId, built);
     this.logger.info({ tenantId, entries: entries.length, ms: Math.round(performance.now() - started) }, 'knowledge index built');
     return built;

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { TenantDb } from '#database';
-import { KbEntryEntity } from './kb-entry.entity.js';
 import type { KbEntry, KbEntryView, KbImportMode, KbImportResult } from './kb-entry.js';
 
 interface KbRow {
@@ -41,8 +40,11 @@ export class KnowledgeRepository {
 
   /** The whole knowledge base, for building the retrieval index. */
   async listForTenant(tenantId: string): Promise<KbEntry[]> {
-    const rows = await this.scoped(tenantId, (m) => m.getRepository(KbEntryEntity).find({ where: { tenantId }, order: { id: 'ASC' } }));
-    return rows.map(({ id, question, similarQuestions, answer, tags }) => ({ id, question, similarQuestions, answer, tags }));
+    // Raw rows, not entities: a 10,000-entry knowledge base loads without ORM hydration.
+    const rows: Pick<KbRow, 'id' | 'question' | 'similar_questions' | 'answer' | 'tags'>[] = await this.scoped(tenantId, (m) =>
+      m.query(`SELECT id, question, similar_questions, answer, tags FROM kb_entries WHERE tenant_id = $1 ORDER BY id`, [tenantId]),
+    );
+    return rows.map((r) => ({ id: r.id, question: r.question, similarQuestions: r.similar_questions, answer: r.answer, tags: r.tags }));
   }
 
   async findOne(tenantId: string, id: string): Promise<KbEntryView | null> {
