@@ -3,8 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, ErrorCode } from '#common';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, ErrorCode, inputProblem } from '#common';
 import type { CoreOptions } from '#config';
 import { MetricsService, registerHttpMetrics } from '#metrics';
 import { continueTrace, LogContexts, NestPinoLogger } from '#observability';
@@ -15,21 +15,6 @@ import { registerQueueDashboard } from './http/queue-dashboard.js';
 import { createValidationPipe } from './http/validation.pipe.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-// No route takes more than a few levels; deeper bodies only serve to exhaust the stack of
-// recursive transformers, so they are refused before validation.
-const MAX_BODY_DEPTH = 16;
-
-/** Iterative (stack-safe) depth check of a parsed JSON body. */
-const exceedsDepth = (body: unknown, max: number): boolean => {
-  const stack: [unknown, number][] = [[body, 0]];
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop()!;
-    if (value === null || typeof value !== 'object') continue;
-    if (depth >= max) return true;
-    for (const child of Object.values(value)) stack.push([child, depth + 1]);
-  }
-  return false;
-};
 
 /** Builds the gateway (not yet listening): used by `main.ts` and by the end-to-end tests. */
 export const createGatewayApp = async (core: CoreOptions): Promise<NestFastifyApplication> => {
@@ -43,6 +28,13 @@ export const createGatewayApp = async (core: CoreOptions): Promise<NestFastifyAp
     },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // Ids and user ids are valid up to 128 characters, up to 384 once percent-encoded (":" and "@");
+    // Fastify's default (100) answered 414 for valid ones, so entries and conversations were unreachable.
+    maxParamLength: 512,
+    // Malformed percent-escapes and the like answer in Fengda's error shape, not Fastify's.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      void reply.status(400).send({ statusCode: 400, code: ErrorCode.ValidationFailed, message: error.message });
+    },
     trustProxy: true,
     logger: false,
   });
@@ -62,7 +54,10 @@ export const createGatewayApp = async (core: CoreOptions): Promise<NestFastifyAp
     LogContexts.run({ requestId: request.id, traceId: trace.traceId, traceparent: trace.traceparent }, done);
   });
   fastify.addHook('preValidation', (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
-    done(exceedsDepth(request.body, MAX_BODY_DEPTH) ? new DomainError(ErrorCode.ValidationFailed, `request body is nested deeper than ${MAX_BODY_DEPTH} levels`) : undefined);
+    // Text bodies (KB import) are checked line by line by their route, which names the line.
+    const body = typeof request.body === 'string' ? undefined : request.body;
+    const problem = inputProblem(body) ?? inputProblem(request.query) ?? inputProblem(request.params);
+    done(problem ? new DomainError(ErrorCode.ValidationFailed, problem) : undefined);
   });
   registerHttpMetrics(fastify, app.get(MetricsService));
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {

@@ -45,8 +45,17 @@ export class AuditBatcher {
       await this.repository.insertBatch(batch.map((p) => p.record));
       for (const p of batch) p.resolve();
     } catch (error) {
-      this.logger.warn({ err: (error as Error).message, size: batch.length }, 'audit batch insert failed; jobs will retry');
-      for (const p of batch) p.reject(error as Error);
+      if (batch.length === 1) {
+        this.logger.warn({ err: (error as Error).message, tenantId: batch[0]!.record.tenantId }, 'audit insert failed; the job will retry');
+        batch[0]!.reject(error as Error);
+        return;
+      }
+      // One bad record must not hold back the others (and other tenants'): write them one by
+      // one, so only the failing records' jobs retry. Idempotent, so re-writing is harmless.
+      this.logger.warn({ err: (error as Error).message, size: batch.length }, 'audit batch insert failed; retrying record by record');
+      await Promise.all(
+        batch.map((p) => this.repository.insertBatch([p.record]).then(() => p.resolve(), (e: Error) => p.reject(e))),
+      );
     }
   }
 }

@@ -3,3 +3,4 @@ export * from './domain-error.js';
 export * from './clock.js';
 export * from './answer-source.js';
 export * from './slug.js';
+export * from './input-hygiene.js';

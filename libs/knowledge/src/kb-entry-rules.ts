@@ -1,3 +1,4 @@
+import { inputProblem } from '#common';
 import { KB_ENTRY_ID_PATTERN, KB_LIMITS, type KbEntryInput } from './kb-entry.js';
 
 /** One thing wrong with an entry; `field` is absent when the whole entry is at fault. */
@@ -44,6 +45,10 @@ export const checkEntry = (raw: unknown): KbCheck => {
   const record = raw as Record<string, unknown>;
   const problems: KbProblem[] = [];
   for (const key of Object.keys(record)) if (!KNOWN.has(key)) problems.push({ field: key, message: `property ${key} should not exist` });
+  for (const key of KNOWN) {
+    const problem = inputProblem(record[key]);
+    if (problem) problems.push({ field: key, message: problem });
+  }
 
   const { id, question, answer } = record;
   if (id !== undefined && id !== null && (typeof id !== 'string' || !KB_ENTRY_ID_PATTERN.test(id))) {

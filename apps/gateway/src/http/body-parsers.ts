@@ -5,7 +5,6 @@ import { DomainError, ErrorCode } from '#common';
 
 export const NDJSON = 'application/x-ndjson';
 export const CSV = 'text/csv';
-const TEXT_TYPES: readonly string[] = [NDJSON, CSV];
 
 /** Route config of a route whose body is text (see `TextBody`). */
 interface TextBodyConfig {
@@ -64,8 +63,9 @@ export const registerBodyParsers = (app: NestFastifyApplication): void => {
     if (accepted && !accepted.includes(type)) {
       return done(new DomainError(ErrorCode.UnsupportedMediaType, `this route takes ${accepted.join(' or ')}, not ${type || 'a request without a Content-Type'}`));
     }
-    if (!accepted && hasBody(request) && TEXT_TYPES.includes(type)) {
-      return done(new DomainError(ErrorCode.UnsupportedMediaType, `this route does not take ${type}`));
+    // Every other route takes JSON only (Fastify would also parse text/plain and Nest forms).
+    if (!accepted && hasBody(request) && type !== 'application/json') {
+      return done(new DomainError(ErrorCode.UnsupportedMediaType, `this route takes application/json, not ${type || 'a request without a Content-Type'}`));
     }
     done(null, payload);
   });

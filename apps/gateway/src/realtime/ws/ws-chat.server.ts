@@ -91,15 +91,17 @@ export class WsChatServer implements OnApplicationBootstrap, BeforeApplicationSh
     if (this.closing || this.drainState.draining) throw new DomainError(ErrorCode.Overloaded, 'the server is restarting; connect again');
     const lastSeq = parseLastSeq(url.searchParams.get('lastSeq'));
     const token = url.searchParams.get('token');
-    const named = request.headers['x-tenant-id'];
-    const session: EndUserSession | undefined = token === null ? undefined : await this.auth.authenticate(token, typeof named === 'string' ? named : undefined);
+    const header = request.headers['x-tenant-id'];
+    const namedTenant = typeof header === 'string' ? header : undefined;
+    const session: EndUserSession | undefined = token === null ? undefined : await this.auth.authenticate(token, namedTenant);
     if (socket.destroyed) return;
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, session, lastSeq));
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, session, lastSeq, namedTenant));
   }
 
-  private accept(ws: WebSocket, session: EndUserSession | undefined, lastSeq: number | undefined): void {
+  private accept(ws: WebSocket, session: EndUserSession | undefined, lastSeq: number | undefined, namedTenant: string | undefined): void {
     if (this.closing) return ws.close(1012, 'service restart');
-    const connection = new WsConnection(ws, this.deps, { ...(session ? { session } : {}), ...(lastSeq !== undefined ? { lastSeq } : {}) });
+    // The tenant named at the handshake binds first-frame authentication too.
+    const connection = new WsConnection(ws, this.deps, { ...(session ? { session } : {}), ...(lastSeq !== undefined ? { lastSeq } : {}), ...(namedTenant ? { namedTenant } : {}) });
     this.connections.add(connection);
     this.metrics.wsConnections.inc();
     ws.once('close', () => {

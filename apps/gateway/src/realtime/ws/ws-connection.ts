@@ -61,11 +61,15 @@ export class WsConnection {
   private handshakeLastSeq?: number;
   readonly closed: Promise<void>;
 
+  /** `X-Tenant-Id` of the handshake: a first-frame token of another tenant is refused. */
+  private readonly namedTenant: string | undefined;
+
   constructor(
     private readonly ws: WebSocket,
     private readonly deps: WsConnectionDeps,
-    options: { session?: EndUserSession; lastSeq?: number },
+    options: { session?: EndUserSession; lastSeq?: number; namedTenant?: string },
   ) {
+    this.namedTenant = options.namedTenant;
     this.rate = new RateWindow(deps.limits.wsRateLimit, deps.limits.wsRateWindowMs);
     this.closed = new Promise((resolve) => ws.once('close', () => resolve()));
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
@@ -136,7 +140,7 @@ export class WsConnection {
   private async authenticate(token: string, lastSeq?: number): Promise<void> {
     let session: EndUserSession;
     try {
-      session = await this.deps.auth.authenticate(token);
+      session = await this.deps.auth.authenticate(token, this.namedTenant);
     } catch (error) {
       // A failed refresh leaves the current session as it was, until it expires.
       return this.session ? this.sendError(error) : this.closeWith(error);

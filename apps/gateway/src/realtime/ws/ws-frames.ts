@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min, validate, type ValidationError } from 'class-validator';
-import { DomainError, ErrorCode, type AnswerSource } from '#common';
+import { DomainError, ErrorCode, type AnswerSource, inputProblem } from '#common';
 import { ChatRequestDto } from '../../dto/chat.dto.js';
 
 // The JSON protocol of `GET /v1/ws`, documented for integrators in ../PROTOCOL.md.
@@ -67,6 +67,9 @@ export const parseClientFrame = async (raw: string): Promise<ClientFrame> => {
     throw new DomainError(ErrorCode.InvalidJson, 'frame is not valid JSON');
   }
   if (frame === null || typeof frame !== 'object' || Array.isArray(frame)) throw new DomainError(ErrorCode.ValidationFailed, 'frame must be a JSON object');
+  // The same protections as REST bodies: depth, NUL, non-UTF-8 text, prototype keys.
+  const problem = inputProblem(frame, { forbidPrototypeKeys: true });
+  if (problem) throw new DomainError(ErrorCode.ValidationFailed, problem);
   const { type, ...body } = frame as Record<string, unknown>;
   if (type === 'ping') {
     if (Object.keys(body).length > 0) throw new DomainError(ErrorCode.ValidationFailed, 'a ping frame has no other fields');
