@@ -1,7 +1,8 @@
 import { plainToInstance } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min, validate, type ValidationError } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min, validate } from 'class-validator';
 import { DomainError, ErrorCode, type AnswerSource, inputProblem } from '#common';
 import { ChatRequestDto } from '../../dto/chat.dto.js';
+import { collectValidationErrors } from '../../http/validation.pipe.js';
 
 // The JSON protocol of `GET /v1/ws`, documented for integrators in ../PROTOCOL.md.
 
@@ -81,7 +82,7 @@ export const parseClientFrame = async (raw: string): Promise<ClientFrame> => {
   const instance = plainToInstance<object, object>(BODIES[type], body);
   const errors = await validate(instance, VALIDATION);
   if (errors.length > 0) {
-    const fields = collect(errors);
+    const fields = collectValidationErrors(errors);
     throw new DomainError(ErrorCode.ValidationFailed, Object.values(fields)[0]?.[0] ?? 'frame is not valid', { fields });
   }
   return { type, ...instance } as ClientFrame;
@@ -97,11 +98,3 @@ export const clientMsgIdOf = (raw: string): string | undefined => {
   }
 };
 
-const collect = (errors: ValidationError[], parent = '', out: Record<string, string[]> = {}): Record<string, string[]> => {
-  for (const error of errors) {
-    const path = parent ? `${parent}.${error.property}` : error.property;
-    if (error.constraints) out[path] = Object.values(error.constraints);
-    if (error.children?.length) collect(error.children, path, out);
-  }
-  return out;
-};
