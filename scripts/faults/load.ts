@@ -58,11 +58,12 @@ export class LoadRun {
 
   start(): this {
     this.t0 = Date.now();
-    const { rate, durationMs } = this.options;
+    const { rate } = this.options;
     const inFlight: Promise<void>[] = [];
     this.done = new Promise((resolve) => {
       const timer = setInterval(() => {
         const elapsed = Date.now() - this.t0;
+        const { durationMs } = this.options;
         const due = Math.floor((Math.min(elapsed, durationMs) * rate) / 1000);
         while (this.sent < due) inFlight.push(this.turn(this.sent++));
         if (elapsed >= durationMs) {
@@ -72,6 +73,16 @@ export class LoadRun {
       }, 5);
     });
     return this;
+  }
+
+  /** Ends the load now (before its planned duration); `done` resolves once the turns in flight end. */
+  stop(): void {
+    this.options.durationMs = Math.min(this.options.durationMs, Date.now() - this.t0);
+  }
+
+  /** Seconds the load ran (or is planned to run). */
+  get durationSec(): number {
+    return this.options.durationMs / 1000;
   }
 
   /** Resolves at `t0 + offsetMs`. */

@@ -84,11 +84,14 @@ export const slowRequests = (files: string[], from: number, to: number, ms: numb
   };
 };
 
-/** Lines outside pino grouped by their text with numbers blanked (pids, ports), most frequent first. */
-export const strayLineSummary = (file: string): { line: string; count: number }[] => {
+/** Lines outside pino grouped by their text, numbers blanked (pids) and the services' ports named, most frequent first. */
+export const strayLineSummary = (file: string, ports: Record<string, number> = {}): { line: string; count: number }[] => {
   const counts = new Map<string, number>();
-  for (const line of nonJsonLines(file)) {
-    const key = line.replace(/\d+/g, 'N').slice(0, 200);
+  // Only the first line of each dump (stack frames and the error's fields are indented).
+  for (const line of nonJsonLines(file).filter((l) => !/^\s|^[{}]/.test(l))) {
+    let named = line;
+    for (const [name, port] of Object.entries(ports)) named = named.split(`127.0.0.1:${port}`).join(`<${name}>`);
+    const key = named.replace(/\d+/g, 'N').slice(0, 200);
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return [...counts.entries()].map(([line, count]) => ({ line, count })).sort((a, b) => b.count - a.count);

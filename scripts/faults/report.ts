@@ -51,5 +51,5 @@ ${table(r.cases)}
 "errors": turns whose final answer was not HTTP 200 (after the client's retry, in the SIGTERM case). "lost": accepted (200) turns missing from the conversation history or the audit trail. "doubled": accepted turns stored or audited more than once. App logs: \`${r.logDir}\`.
 
 ${sections.join('\n')}
-${stray.length ? `## Lines outside the apps' JSON logs (whole run, numbers blanked)\n\n${stray.map(([file, lines]) => `- ${file}:\n${lines.map((l) => `  - ×${l.count} \`${l.line}\``).join('\n')}`).join('\n')}\n` : ''}`;
+${stray.length ? `## Lines outside the apps' JSON logs (whole run; first line of each dump, numbers blanked)\n\n${stray.map(([file, lines]) => `- ${file}:\n${lines.map((l) => `  - ×${l.count} \`${l.line}\``).join('\n')}`).join('\n')}\n` : ''}`;
 };

@@ -24,8 +24,6 @@ export interface Suite {
   seed(specs: { id: string; config?: Record<string, unknown> }[], usersPerTenant?: number): Promise<SeededTenant[]>;
   /** Keeps every turn of a case's load (JSON lines beside the app logs) as evidence. */
   keepTurns(caseId: string, turns: TurnRecord[]): void;
-  /** Checks that can only finish later (BullMQ stalled-job recovery) run after the other cases. */
-  defer(what: string, check: () => Promise<void>): void;
   log(message: string): void;
 }
 
@@ -103,7 +101,7 @@ export class CaseBuilder {
   }
 
   setLoad(turns: TurnRecord[], durationSec: number): void {
-    this.result.durationSec = durationSec;
+    this.result.durationSec = Math.round(durationSec * 10) / 10;
     this.result.load = describeTurns(turns, durationSec);
     this.result.loadHeld = this.result.load.okPerSec;
     this.result.errors = this.result.load.failed;

@@ -70,12 +70,19 @@ export class ChatTurnService {
         throw new DomainError(ErrorCode.Overloaded, 'the service is busy; retry shortly', { retryAfterSec: OVERLOAD_RETRY_AFTER_SEC });
       }
     }
-    const begun = await this.history.beginTurn(tenant.id, userId, {
-      contextTurns: config.contextTurns,
-      clientMsgId: input.clientMsgId,
-      dedupTtlSec: DEDUP_TTL_SEC,
-      seqTtlSec: config.historyTtlSec,
-    });
+    const begun = await this.history
+      .beginTurn(tenant.id, userId, {
+        contextTurns: config.contextTurns,
+        clientMsgId: input.clientMsgId,
+        dedupTtlSec: DEDUP_TTL_SEC,
+        seqTtlSec: config.historyTtlSec,
+      })
+      .catch((error: Error) => {
+        // Redis is unreachable (the client's command timeout fired): nothing was stored, so the
+        // client may retry at once; answering a 503 beats hanging until Redis returns.
+        this.logger.warn({ err: error.message }, 'history unavailable');
+        throw new DomainError(ErrorCode.DependencyUnavailable, 'conversation store unavailable, retry shortly', { retryAfterSec: 1 });
+      });
     if (begun.kind === 'duplicate') return this.replayDuplicate(tenant, userId, input.clientMsgId!, begun.stored, deadlineAt);
 
     const turnId = randomUUID();
@@ -133,7 +140,9 @@ export class ChatTurnService {
     const waiter = this.replies.expect(payload.turnId, options.onDelta);
     const aborted = abortPromise(options.signal);
     try {
-      await this.answerQueue.add(JobName.AnswerTurn, payload);
+      // BullMQ's connection waits for Redis indefinitely: the enqueue, too, must end at the deadline.
+      const enqueued = await raceDeadline(this.answerQueue.add(JobName.AnswerTurn, payload), payload.deadlineAt - this.clock.now());
+      if (enqueued === DEADLINE_EXCEEDED) return null;
       const reply = await raceDeadline(Promise.race([waiter.reply, aborted.promise]), payload.deadlineAt - this.clock.now());
       if (reply === ABORTED) {
         void this.replies.cancelTurn(payload.turnId).catch(() => undefined);

@@ -16,8 +16,9 @@ describe('RateLimiter (token buckets in one Lua call)', () => {
   let limiter: RateLimiter;
   const tenant = (): string => `rl-${randomBytes(4).toString('hex')}`;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     redis = new RedisService(config, logger);
+    await redis.ready();
     limiter = new RateLimiter(redis, noTenants, logger);
   });
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
 import { AppConfig } from '#config';
 import { LOGGER, type Logger } from '#observability';
@@ -9,7 +9,7 @@ import { LOGGER, type Logger } from '#observability';
  * in subscribe mode; `duplicate()` hands out extra connections that are closed with the app.
  */
 @Injectable()
-export class RedisService implements OnApplicationShutdown {
+export class RedisService implements OnModuleInit, OnApplicationShutdown {
   readonly client: Redis;
   readonly prefix: string;
   private subscriberConnection?: Redis;
@@ -25,13 +25,18 @@ export class RedisService implements OnApplicationShutdown {
 
   /** Lazily opened so processes that never subscribe keep one connection. */
   get subscriber(): Redis {
-    this.subscriberConnection ??= this.client.duplicate({ connectionName: 'fengda-sub' });
+    if (!this.subscriberConnection) {
+      // Subscriptions are made at boot, possibly before the connection is up: they may queue.
+      this.subscriberConnection = this.client.duplicate({ connectionName: 'fengda-sub', enableOfflineQueue: true, commandTimeout: undefined });
+      this.logErrors(this.subscriberConnection);
+    }
     return this.subscriberConnection;
   }
 
   /** A new connection (for blocking commands such as BullMQ's), closed at shutdown. */
   duplicate(options: Partial<RedisOptions> = {}): Redis {
     const connection = this.client.duplicate(options);
+    this.logErrors(connection);
     this.extra.push(connection);
     return connection;
   }
@@ -39,6 +44,32 @@ export class RedisService implements OnApplicationShutdown {
   /** Prefixes a key with this deployment's namespace. */
   key(...parts: string[]): string {
     return [this.prefix, ...parts].join(':');
+  }
+
+  /** Boot waits (a bounded time) for the connection, so the first requests don't meet a cold client. */
+  async onModuleInit(): Promise<void> {
+    await this.ready(5_000);
+  }
+
+  /**
+   * Resolves once the command connection is ready, or after `timeoutMs` (then commands fail
+   * fast until Redis answers, and readiness reports it): without an offline queue, commands
+   * sent before the connection is up would fail.
+   */
+  async ready(timeoutMs = 5_000): Promise<boolean> {
+    if (this.client.status === 'ready') return true;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.client.off('ready', onReady);
+        this.logger.warn({ timeoutMs }, 'redis not ready yet; continuing');
+        resolve(false);
+      }, timeoutMs);
+      const onReady = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.client.once('ready', onReady);
+    });
   }
 
   async ping(): Promise<void> {
@@ -54,8 +85,23 @@ export class RedisService implements OnApplicationShutdown {
     // RESP2 keeps reply shapes identical across Redis 6/7 and proxies; reads go to the primary.
     // Auto-pipelining coalesces the commands issued in one event-loop tick into one socket
     // write: under load that is many turns' commands per syscall.
-    const client = new Redis(url, { protocol: 2, connectionName: `fengda-${name}`, maxRetriesPerRequest: 2, enableAutoPipelining: true });
-    client.on('error', (error: Error) => this.logger.warn({ err: error.message }, 'redis connection error'));
+    // While Redis is unreachable a command fails at once (no offline queue), and one that gets no
+    // answer within a second fails too: turns answer 503 or the fallback during an outage instead
+    // of hanging until Redis returns (found by the Redis case of `npm run test:faults`).
+    const client = new Redis(url, {
+      protocol: 2,
+      connectionName: `fengda-${name}`,
+      maxRetriesPerRequest: 2,
+      enableAutoPipelining: true,
+      enableOfflineQueue: false,
+      commandTimeout: 1_000,
+    });
+    this.logErrors(client);
     return client;
+  }
+
+  /** Connection errors go to the JSON log (without a listener ioredis prints them raw to stderr). */
+  private logErrors(connection: Redis): void {
+    connection.on('error', (error: Error) => this.logger.warn({ err: error.message }, 'redis connection error'));
   }
 }

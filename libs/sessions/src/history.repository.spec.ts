@@ -39,6 +39,7 @@ describe('HistoryRepository (real Redis)', () => {
 
   beforeAll(async () => {
     redis = new RedisService(AppConfig.fromEnv({ REDIS_PREFIX: prefix }), createLogger({ level: 'silent', app: 'test' }));
+    await redis.ready();
     repo = new HistoryRepository(redis);
     await redis.ping();
   });
