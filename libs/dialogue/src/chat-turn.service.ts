@@ -39,6 +39,7 @@ export interface ChatTurnOptions {
 const DEDUP_TTL_SEC = 24 * 3600;
 const DUPLICATE_POLL_MS = 25;
 const OVERLOAD_RETRY_AFTER_SEC = 2;
+const PENDING_CLAIM_GRACE_SEC = 30;
 
 /**
  * One chat turn, as the design's pipeline: history (one round trip) → `answer` job → wait for
@@ -74,7 +75,10 @@ export class ChatTurnService {
       .beginTurn(tenant.id, userId, {
         contextTurns: config.contextTurns,
         clientMsgId: input.clientMsgId,
-        dedupTtlSec: DEDUP_TTL_SEC,
+        // The pending claim lives only as long as a turn can take: a gateway that dies mid-turn
+        // must not leave the message "in progress" for a day. The answer, once stored, is kept
+        // for DEDUP_TTL_SEC by completeTurn.
+        dedupTtlSec: Math.ceil(config.answerDeadlineMs / 1000) + PENDING_CLAIM_GRACE_SEC,
         seqTtlSec: config.historyTtlSec,
       })
       .catch((error: Error) => {
