@@ -16,7 +16,8 @@ export interface BenchEnv {
   workerPort: number;
 }
 
-const freePort = (): Promise<number> =>
+/** A TCP port nobody listens on right now (the kernel picks it). */
+export const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
