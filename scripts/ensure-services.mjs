@@ -580,6 +580,26 @@ export async function ensureDatabase(url = DEFAULT_DATABASE_URL) {
 }
 
 /**
+ * Deletes every key of a deployment prefix: `<prefix>:*` and BullMQ's hash-tagged
+ * `{<prefix>:…}` keys. Used to clean up after a test run or a benchmark, never on live data.
+ */
+export async function deletePrefixedKeys(redisUrl, prefix) {
+  const redis = new Redis(redisUrl, { protocol: 2 });
+  try {
+    for (const pattern of [`${prefix}:*`, `{${prefix}:*`]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length) await redis.del(...keys);
+      } while (cursor !== '0');
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
  * Drop the database named in `url` (terminating its connections). Resolves to true if it existed.
  * Refuses the system databases, since this is meant for throw-away test databases.
  */

@@ -133,16 +133,10 @@ const post = async (url: string, token: string, body: unknown): Promise<Record<s
 
 /** Drops the bench database and every key of its prefix. */
 export const cleanup = async (env: BenchEnv): Promise<void> => {
-  const services = (await import(new URL('../../../scripts/ensure-services.mjs', import.meta.url).href)) as { dropDatabase(url: string): Promise<unknown> };
-  const redis = new Redis(env.redisUrl, { protocol: 2 });
-  for (const pattern of [`${env.prefix}:*`, `{${env.prefix}:*`]) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  }
-  redis.disconnect();
+  const services = (await import(new URL('../../../scripts/ensure-services.mjs', import.meta.url).href)) as {
+    dropDatabase(url: string): Promise<unknown>;
+    deletePrefixedKeys(redisUrl: string, prefix: string): Promise<void>;
+  };
+  await services.deletePrefixedKeys(env.redisUrl, env.prefix);
   await services.dropDatabase(env.databaseUrl);
 };
