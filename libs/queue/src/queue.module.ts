@@ -42,7 +42,7 @@ const registered = BullModule.registerQueue(
       useFactory: (config: AppConfig) => ({
         // Auto-pipelining batches the per-job moveToActive/moveToFinished scripts of concurrently running
         // jobs into shared socket writes (they were the worker's largest syscall cost in profiles).
-        connection: { url: config.redis.url, protocol: 2, maxRetriesPerRequest: null, enableAutoPipelining: true },
+        connection: { url: config.redis.url, protocol: 2, maxRetriesPerRequest: null, enableAutoPipelining: false },
         prefix: bullPrefix(config),
       }),
     }),
