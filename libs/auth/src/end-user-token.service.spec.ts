@@ -84,6 +84,15 @@ describe('EndUserTokenService', () => {
     await expect(verifying(token)).rejects.toMatchObject({ code: ErrorCode.TokenExpired });
   });
 
+  it('still expires a token it has already verified (the verified-token cache checks expiry on every use)', async () => {
+    const { token } = service.issue('acme', 'user-1');
+    expect(service.verify(token).userId).toBe('user-1');
+    clock.t += (jwtTtlSec + 4) * 1000;
+    expect(service.verify(token).userId).toBe('user-1');
+    clock.t += 2_000;
+    await expect(verifying(token)).rejects.toMatchObject({ code: ErrorCode.TokenExpired });
+  });
+
   it('rejects a token signed with another secret', async () => {
     const token = jwt.sign(payload(), OTHER_SECRET, { algorithm: 'HS256', keyid: jwtKeyId(SECRET) });
     await expect(verifying(token)).rejects.toMatchObject({ code: ErrorCode.InvalidToken });

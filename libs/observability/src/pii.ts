@@ -35,9 +35,10 @@ export const isLuhnValid = (digits: string): boolean => {
 const keepEnds = (value: string, head: number, tail: number): string =>
   value.slice(0, head) + '*'.repeat(Math.max(0, value.length - head - tail)) + value.slice(value.length - tail);
 
-// Cheap pre-check: text without a digit or an '@' cannot hold anything we mask, and most log
-// fields (ids, routes, levels) are like that.
-const MAYBE_PII = /[0-9@]/;
+// Cheap pre-check: everything masked has an '@' or at least 11 digits in a row (single spaces or
+// dashes allowed between them: mobiles 11, cards 13-19, ID numbers 17 + check). Most log fields
+// (uuids, hex trace ids, routes, amounts) have neither and skip the four patterns.
+const MAYBE_PII = /@|\d(?:[ -]?\d){10}/;
 
 /**
  * Replaces ID-card, mobile and bank-card numbers and e-mail addresses with masked forms.

@@ -66,10 +66,12 @@ export interface AuditRecord {
   at: string;
 }
 
-export interface RecordAuditPayload {
-  tenantId: string;
-  record: AuditRecord;
-}
+/**
+ * One tenant's audit records, gathered by the producer over a few milliseconds (one job per batch keeps the queue's
+ * per-job cost off each turn). `record` is the single-record form of earlier releases, still accepted by the worker
+ * so jobs enqueued before a rolling upgrade are written too.
+ */
+export type RecordAuditPayload = { tenantId: string } & ({ records: AuditRecord[] } | { record: AuditRecord });
 
 /** Why the bot handed the conversation to a human. */
 export type HandoffReason = 'customer_request' | 'repeated_fallback';

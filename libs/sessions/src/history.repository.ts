@@ -24,6 +24,16 @@ local recent = {}
 if n > 0 then recent = redis.call('LRANGE', KEYS[1], 0, n - 1) end
 return {1, seq, recent}`;
 
+// The write-back, atomic and one command (a MULTI of five commands cost the gateway five command objects and a
+// pipeline per turn): push, trim, refresh both expiries, and remember the reply under the clientMsgId if any.
+const COMPLETE_TURN = `
+redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+if ARGV[4] == '1' then redis.call('SET', KEYS[3], ARGV[5], 'EX', ARGV[6]) end
+return 1`;
+
 export interface HistoryLimits {
   ttlSec: number;
   maxTurns: number;
@@ -31,12 +41,13 @@ export interface HistoryLimits {
 
 /**
  * Conversation history in Redis, keyed by tenant and end user. Newest turn first in a list;
- * writes are one MULTI round trip (push, trim, refresh expiry); reads go to the primary.
+ * writes are one atomic script call (push, trim, refresh expiry); reads go to the primary.
  */
 @Injectable()
 export class HistoryRepository {
   constructor(private readonly redis: RedisService) {
     redis.client.defineCommand('fengdaBeginTurn', { numberOfKeys: 3, lua: BEGIN_TURN });
+    redis.client.defineCommand('fengdaCompleteTurn', { numberOfKeys: 3, lua: COMPLETE_TURN });
   }
 
   /** The user's keys share the `{t:…:u:…}` hash tag: one slot per user on Redis Cluster. */
@@ -57,7 +68,7 @@ export class HistoryRepository {
   ): Promise<BeginTurnResult> {
     const k = this.keys(tenantId, userId);
     const msgKey = options.clientMsgId ? this.messageKey(tenantId, userId, options.clientMsgId) : `${k.base}:msg:-`;
-    const reply = (await (this.redis.client as unknown as BeginTurnCommand).fengdaBeginTurn(
+    const reply = (await (this.redis.client as unknown as HistoryCommands).fengdaBeginTurn(
       k.history, k.seq, msgKey, options.contextTurns, options.dedupTtlSec, options.clientMsgId ? '1' : '0', PENDING, options.seqTtlSec ?? 7 * 24 * 3600,
     )) as [number, number | string, string[]?];
     if (reply[0] === 0) return { kind: 'duplicate', stored: String(reply[1]) };
@@ -73,16 +84,10 @@ export class HistoryRepository {
     dedup?: { clientMsgId: string; response: string; ttlSec: number },
   ): Promise<void> {
     const k = this.keys(tenantId, userId);
-    const tx = this.redis.client
-      .multi()
-      .lpush(k.history, encodeTurn(turn))
-      .ltrim(k.history, 0, limits.maxTurns - 1)
-      .expire(k.history, limits.ttlSec)
-      .expire(k.seq, limits.ttlSec);
-    if (dedup) tx.set(this.messageKey(tenantId, userId, dedup.clientMsgId), dedup.response, 'EX', dedup.ttlSec);
-    const results = await tx.exec();
-    const failed = results?.find(([error]) => error);
-    if (failed) throw failed[0];
+    await (this.redis.client as unknown as HistoryCommands).fengdaCompleteTurn(
+      k.history, k.seq, dedup ? this.messageKey(tenantId, userId, dedup.clientMsgId) : `${k.base}:msg:-`,
+      encodeTurn(turn), limits.maxTurns, limits.ttlSec, dedup ? '1' : '0', dedup?.response ?? '', dedup?.ttlSec ?? 0,
+    );
   }
 
   /** Releases a clientMsgId claim when its turn could not be completed, so a retry can run. */
@@ -138,8 +143,9 @@ export class HistoryRepository {
   }
 }
 
-interface BeginTurnCommand {
+interface HistoryCommands {
   fengdaBeginTurn(...args: (string | number)[]): Promise<unknown>;
+  fengdaCompleteTurn(...args: (string | number)[]): Promise<unknown>;
 }
 
 // How far out of seq order concurrent turns of one user can land in the list (one per turn in flight).
