@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AuditRepository } from '#audit';
 import { FengdaClient, http, uniqueTenantId } from './support/api-client.js';
@@ -191,6 +192,13 @@ describe('knowledge base management', () => {
       expect(all.find((e) => e.id === 'lost-card')).toEqual({ id: 'lost-card', question: '银行卡丢了怎么挂失?', similarQuestions: ['卡丢了怎么办'], answer: '请立即挂失。', tags: [] });
       // The same file again changes nothing.
       expect((await kb.import(toNdjson(all), NDJSON)).body).toMatchObject({ imported: 3, created: 0, updated: 0, unchanged: 3 });
+    });
+
+    it("imports the demo tenant's FAQ file shipped in seed/ as it is", async () => {
+      const kb = await newKb('seed-file');
+      const file = readFileSync(new URL('../seed/demo-bank.faq.jsonl', import.meta.url), 'utf8');
+      const lines = file.split('\n').filter((line) => line.trim()).length;
+      expect(await kb.import(file, NDJSON)).toMatchObject({ status: 200, body: { imported: lines, created: lines } });
     });
 
     it('imports CSV with quoted commas, quotes and line breaks, and list cells split on |', async () => {
