@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { runChatLoad, type LoadResult, type Target } from './load.js';
+import { runOpenLoop } from './open-loop.js';
 import { AppProcess, waitForOk } from './processes.js';
 import { markdownReport } from './report.js';
 import { appEnv, benchQueries, cleanup, prepareEnvironment, seedTenants } from './setup.js';
@@ -74,10 +75,10 @@ try {
 
   await runChatLoad(target, { connections: 32, durationSec: PLAN.warmupSec });
   const rest = await phase('rest', () => runChatLoad(target, PLAN.rest));
-  const fixed = await phase('fixed', () => runChatLoad(target, { connections: 64, ...PLAN.fixed }));
+  const fixed = await phase('fixed', () => runOpenLoop(target, { connections: 64, ...PLAN.fixed }));
 
   const burstRate = PLAN.fixed.rate * PLAN.burst.multiplier;
-  const burst = await phase('burst', () => runChatLoad(target, { connections: 256, rate: burstRate, durationSec: PLAN.burst.durationSec }));
+  const burst = await phase('burst', () => runOpenLoop(target, { connections: 256, rate: burstRate, durationSec: PLAN.burst.durationSec }));
   const drainStart = Date.now();
   while ((await queueDepth()) > 0 && Date.now() - drainStart < 120_000) await new Promise((r) => setTimeout(r, 100));
   const drainSec = round((Date.now() - drainStart) / 1000);
@@ -88,7 +89,7 @@ try {
   const rssSamples: { t: number; gateway: number; worker: number }[] = [];
   const soakStart = Date.now();
   const rssTimer = setInterval(() => rssSamples.push({ t: round((Date.now() - soakStart) / 1000), gateway: gateway.rssMiB(), worker: worker.rssMiB() }), 5_000);
-  const soak = await phase('soak', () => runChatLoad(target, { connections: 32, ...PLAN.soak }));
+  const soak = await phase('soak', () => runOpenLoop(target, { connections: 32, ...PLAN.soak }));
   clearInterval(rssTimer);
   // Growth is measured from the end of the first fifth (warm-up: JIT, pools, caches).
   const baseline = rssSamples[Math.floor(rssSamples.length / 5)] ?? rssSamples[0];
