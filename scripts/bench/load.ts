@@ -19,12 +19,25 @@ export interface LoadResult {
   latency: ReturnType<typeof summarize>;
 }
 
+/** In a 200 body, marks a turn the bot could not answer (or not within the deadline). */
+export const FALLBACK_MARKER = '"source":"fallback"';
+
 /**
- * Full chat turns over REST with autocannon on keep-alive connections: each request is a
- * random user (its own JWT) asking a random question. `rate` switches from closed loop
- * (as fast as `connections` allow) to a fixed overall rate.
+ * Who asks what in turn `n` (indexes into `tokens` and `queries`): one definition, so the
+ * closed-loop and the open-loop phases put the same mix of users and questions on the gateway.
  */
-export const runChatLoad = (target: Target, options: { connections: number; durationSec: number; rate?: number }): Promise<LoadResult> =>
+export const turnMix = (target: Target, n: number): { token: number; query: number } => ({
+  token: (n * 7919) % target.tokens.length,
+  query: n % target.queries.length,
+});
+
+/**
+ * Full chat turns over REST with autocannon on keep-alive connections, closed loop (as fast as
+ * `connections` allow): each request is a random user (its own JWT) asking a random question.
+ * Fixed rates use `runOpenLoop` (open-loop.ts) instead: autocannon's rate mode sends each
+ * second's quota back to back, so its latencies would be queueing behind that clump.
+ */
+export const runChatLoad = (target: Target, options: { connections: number; durationSec: number }): Promise<LoadResult> =>
   new Promise((resolve, reject) => {
     const latencies: number[] = [];
     let fallbacks = 0;
@@ -35,26 +48,23 @@ export const runChatLoad = (target: Target, options: { connections: number; dura
         url: `${target.baseUrl}/v1/chat`,
         connections: options.connections,
         duration: options.durationSec,
-        ...(options.rate ? { overallRate: options.rate } : {}),
         timeout: 10,
         requests: [
           {
             method: 'POST',
             setupRequest: (request) => {
-              const n = seq++;
-              const token = target.tokens[(n * 7919) % target.tokens.length]!;
-              const query = target.queries[n % target.queries.length]!;
+              const turn = turnMix(target, seq++);
               return {
                 ...request,
                 method: 'POST',
-                headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-                body: JSON.stringify({ query }),
+                headers: { 'content-type': 'application/json', authorization: `Bearer ${target.tokens[turn.token]}` },
+                body: JSON.stringify({ query: target.queries[turn.query] }),
               };
             },
             onResponse: (status, body) => {
               if (status === 200) {
                 ok++;
-                if (body.includes('"source":"fallback"')) fallbacks++;
+                if (body.includes(FALLBACK_MARKER)) fallbacks++;
               }
             },
           },

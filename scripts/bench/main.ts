@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { runChatLoad, type LoadResult, type Target } from './load.js';
+import { runOpenLoop } from './open-loop.js';
 import { AppProcess, waitForOk } from './processes.js';
 import { markdownReport } from './report.js';
 import { appEnv, benchQueries, cleanup, prepareEnvironment, seedTenants } from './setup.js';
@@ -38,27 +39,32 @@ const redis = new Redis(env.redisUrl, { protocol: 2 });
 const queueKey = (list: string): string => `{${env.prefix}:bull}:answer:${list}`;
 const queueDepth = async (): Promise<number> => (await redis.llen(queueKey('wait'))) + (await redis.llen(queueKey('active')));
 
-/** Runs one load phase, measuring both processes' CPU and memory and the queue depth. */
+/**
+ * Runs one load phase, measuring both processes' CPU and memory and the queue depth, and this
+ * process's CPU (the load generator shares the cores with what it measures).
+ */
 const phase = async (name: string, run: () => Promise<LoadResult>): Promise<LoadResult & Record<string, unknown>> => {
   log(`${name}: running`);
-  const cpu0 = { gateway: gateway.cpuMicros(), worker: worker.cpuMicros() };
+  const cpu0 = { gateway: gateway.cpuMicros(), worker: worker.cpuMicros(), bench: process.cpuUsage() };
   let maxDepth = 0;
   const sampler = setInterval(() => void queueDepth().then((d) => (maxDepth = Math.max(maxDepth, d))), 500);
   const result = await run();
   clearInterval(sampler);
-  const cpu = { gateway: gateway.cpuMicros() - cpu0.gateway, worker: worker.cpuMicros() - cpu0.worker };
+  const benchCpu = process.cpuUsage(cpu0.bench);
+  const cpu = { gateway: gateway.cpuMicros() - cpu0.gateway, worker: worker.cpuMicros() - cpu0.worker, bench: benchCpu.user + benchCpu.system };
   const turns = Math.max(1, result.ok);
   const out = {
     ...result,
     cpuUsPerTurn: Math.round((cpu.gateway + cpu.worker) / turns),
     gatewayCpuUsPerTurn: Math.round(cpu.gateway / turns),
     workerCpuUsPerTurn: Math.round(cpu.worker / turns),
+    loadGenCpuUsPerTurn: Math.round(cpu.bench / turns),
     gatewayRssMiB: gateway.rssMiB(),
     workerRssMiB: worker.rssMiB(),
     maxQueueDepth: maxDepth,
     fallbackRate: round(result.fallbacks / turns, 3),
   };
-  log(`${name}: ${out.turnsPerSec} turns/s, p50 ${out.latency.p50} ms, p99 ${out.latency.p99} ms, errors ${out.errors}, ${out.cpuUsPerTurn} µs CPU/turn`);
+  log(`${name}: ${out.turnsPerSec} turns/s, p50 ${out.latency.p50} ms, p99 ${out.latency.p99} ms, errors ${out.errors}, ${out.cpuUsPerTurn} µs CPU/turn (load generator ${out.loadGenCpuUsPerTurn})`);
   return out;
 };
 
@@ -69,10 +75,10 @@ try {
 
   await runChatLoad(target, { connections: 32, durationSec: PLAN.warmupSec });
   const rest = await phase('rest', () => runChatLoad(target, PLAN.rest));
-  const fixed = await phase('fixed', () => runChatLoad(target, { connections: 64, ...PLAN.fixed }));
+  const fixed = await phase('fixed', () => runOpenLoop(target, { connections: 64, ...PLAN.fixed }));
 
   const burstRate = PLAN.fixed.rate * PLAN.burst.multiplier;
-  const burst = await phase('burst', () => runChatLoad(target, { connections: 256, rate: burstRate, durationSec: PLAN.burst.durationSec }));
+  const burst = await phase('burst', () => runOpenLoop(target, { connections: 256, rate: burstRate, durationSec: PLAN.burst.durationSec }));
   const drainStart = Date.now();
   while ((await queueDepth()) > 0 && Date.now() - drainStart < 120_000) await new Promise((r) => setTimeout(r, 100));
   const drainSec = round((Date.now() - drainStart) / 1000);
@@ -83,7 +89,7 @@ try {
   const rssSamples: { t: number; gateway: number; worker: number }[] = [];
   const soakStart = Date.now();
   const rssTimer = setInterval(() => rssSamples.push({ t: round((Date.now() - soakStart) / 1000), gateway: gateway.rssMiB(), worker: worker.rssMiB() }), 5_000);
-  const soak = await phase('soak', () => runChatLoad(target, { connections: 32, ...PLAN.soak }));
+  const soak = await phase('soak', () => runOpenLoop(target, { connections: 32, ...PLAN.soak }));
   clearInterval(rssTimer);
   // Growth is measured from the end of the first fifth (warm-up: JIT, pools, caches).
   const baseline = rssSamples[Math.floor(rssSamples.length / 5)] ?? rssSamples[0];
@@ -96,10 +102,10 @@ try {
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
     plan: PLAN,
     rest: { turnsPerSec: rest.turnsPerSec, p50Ms: rest.latency.p50, p95Ms: rest.latency.p95, p99Ms: rest.latency.p99, maxMs: rest.latency.max, errors: rest.errors, fallbackRate: rest.fallbackRate, cpuUsPerTurn: rest.cpuUsPerTurn, gatewayCpuUsPerTurn: rest.gatewayCpuUsPerTurn, workerCpuUsPerTurn: rest.workerCpuUsPerTurn, gatewayRssMiB: rest.gatewayRssMiB, workerRssMiB: rest.workerRssMiB, maxQueueDepth: rest.maxQueueDepth },
-    fixed: { rate: PLAN.fixed.rate, turnsPerSec: fixed.turnsPerSec, p50Ms: fixed.latency.p50, p95Ms: fixed.latency.p95, p99Ms: fixed.latency.p99, maxMs: fixed.latency.max, errors: fixed.errors, cpuUsPerTurn: fixed.cpuUsPerTurn },
+    fixed: { rate: PLAN.fixed.rate, turnsPerSec: fixed.turnsPerSec, p50Ms: fixed.latency.p50, p95Ms: fixed.latency.p95, p99Ms: fixed.latency.p99, maxMs: fixed.latency.max, errors: fixed.errors, cpuUsPerTurn: fixed.cpuUsPerTurn, loadGenCpuUsPerTurn: fixed.loadGenCpuUsPerTurn },
     ws,
-    burst: { rate: burstRate, turnsPerSec: burst.turnsPerSec, errors: burst.errors, p50Ms: burst.latency.p50, p99Ms: burst.latency.p99, maxMs: burst.latency.max, fallbackRate: burst.fallbackRate, maxQueueDepth: burst.maxQueueDepth, drainSec },
-    soak: { rate: PLAN.soak.rate, durationSec: PLAN.soak.durationSec, turnsPerSec: soak.turnsPerSec, errors: soak.errors, p99Ms: soak.latency.p99, rssGrowthPct: Math.max(growth('gateway'), growth('worker')), gatewayRssGrowthPct: growth('gateway'), workerRssGrowthPct: growth('worker'), rssSamples },
+    burst: { rate: burstRate, turnsPerSec: burst.turnsPerSec, errors: burst.errors, p50Ms: burst.latency.p50, p95Ms: burst.latency.p95, p99Ms: burst.latency.p99, maxMs: burst.latency.max, fallbackRate: burst.fallbackRate, maxQueueDepth: burst.maxQueueDepth, drainSec, loadGenCpuUsPerTurn: burst.loadGenCpuUsPerTurn },
+    soak: { rate: PLAN.soak.rate, durationSec: PLAN.soak.durationSec, turnsPerSec: soak.turnsPerSec, errors: soak.errors, p50Ms: soak.latency.p50, p95Ms: soak.latency.p95, p99Ms: soak.latency.p99, maxMs: soak.latency.max, rssGrowthPct: Math.max(growth('gateway'), growth('worker')), gatewayRssGrowthPct: growth('gateway'), workerRssGrowthPct: growth('worker'), rssSamples },
   };
   mkdirSync('bench/results', { recursive: true });
   const stamp = report.runAt.replace(/[:.]/g, '-');

@@ -11,8 +11,8 @@ Load: ${r.plan.tenants} tenants x ${r.plan.usersPerTenant} users, full chat turn
 |---|---|---|---|---|---|---|---|---|
 | rest, 64 connections | ${r.rest.turnsPerSec} | ${r.rest.p50Ms} | ${r.rest.p95Ms} | ${r.rest.p99Ms} | ${r.rest.maxMs} | ${r.rest.errors} | ${r.rest.fallbackRate} | ${r.rest.cpuUsPerTurn} (${r.rest.gatewayCpuUsPerTurn}+${r.rest.workerCpuUsPerTurn}) |
 | fixed ${r.fixed.rate}/s | ${r.fixed.turnsPerSec} | ${r.fixed.p50Ms} | ${r.fixed.p95Ms} | ${r.fixed.p99Ms} | ${r.fixed.maxMs} | ${r.fixed.errors} | | ${r.fixed.cpuUsPerTurn} |
-| burst ${r.burst.rate}/s | ${r.burst.turnsPerSec} | ${r.burst.p50Ms} | | ${r.burst.p99Ms} | ${r.burst.maxMs} | ${r.burst.errors} | ${r.burst.fallbackRate} | |
-| soak ${r.soak.rate}/s, ${r.soak.durationSec} s | ${r.soak.turnsPerSec} | | | ${r.soak.p99Ms} | | ${r.soak.errors} | | |
+| burst ${r.burst.rate}/s | ${r.burst.turnsPerSec} | ${r.burst.p50Ms} | ${r.burst.p95Ms} | ${r.burst.p99Ms} | ${r.burst.maxMs} | ${r.burst.errors} | ${r.burst.fallbackRate} | |
+| soak ${r.soak.rate}/s, ${r.soak.durationSec} s | ${r.soak.turnsPerSec} | ${r.soak.p50Ms} | ${r.soak.p95Ms} | ${r.soak.p99Ms} | ${r.soak.maxMs} | ${r.soak.errors} | | |
 
 WebSocket: ${r.ws.connections} sockets held (${r.ws.failed} failed), ${r.ws.chatting} chatting: ${r.ws.turns} turns, p50 ${r.ws.p50Ms} ms, p99 ${r.ws.p99Ms} ms, ${r.ws.errors} errors; gateway RSS ${r.ws.gatewayRssBeforeMiB} → ${r.ws.gatewayRssMiB} MiB.
 Burst: queue peaked at ${r.burst.maxQueueDepth} jobs, empty again ${r.burst.drainSec} s after the burst.
