@@ -2,13 +2,13 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import { AuditBatcher } from '#audit';
 import { LogContexts } from '#observability';
-import { JobName, QueueName, type RecordAuditPayload } from '#queue';
+import { AUDIT_MAX_STALLED, JOB_LOCKS, JobName, QueueName, type RecordAuditPayload } from '#queue';
 
 /**
  * Writes audit records. Many jobs run at once so the batcher can turn them into one multi-row
  * INSERT; a job completes only after its row is committed, and is retried if the write failed.
  */
-@Processor(QueueName.Audit, { concurrency: 200 })
+@Processor(QueueName.Audit, { concurrency: 200, ...JOB_LOCKS, maxStalledCount: AUDIT_MAX_STALLED })
 export class RecordAuditProcessor extends WorkerHost {
   constructor(private readonly batcher: AuditBatcher) {
     super();
