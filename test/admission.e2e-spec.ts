@@ -25,8 +25,11 @@ describe('admission control on queue lag', () => {
     const falling = await api.createTenant(uniqueTenantId('shed-fb'), { answerDeadlineMs: 1500, overloadMode: 'fallback', fallbackText: '排队中,请稍后' });
     const tokens = await Promise.all(Array.from({ length: 5 }, (_, i) => api.token(rejecting.apiKey, `u${i}`)));
 
-    // No worker: these turns time out into the fallback and leave their jobs waiting.
-    for (const token of tokens) expect((await api.chat(token, 'What are your branch opening hours?')).body).toMatchObject({ source: 'fallback' });
+    // No worker: these turns (sent together, before any job has waited) time out into the
+    // fallback and leave their jobs waiting. One after the other, the third would already be shed:
+    // the first job would have waited 2 × 200 ms.
+    const first = await Promise.all(tokens.map((token) => api.chat(token, 'What are your branch opening hours?')));
+    for (const turn of first) expect(turn.body).toMatchObject({ source: 'fallback' });
     await new Promise((r) => setTimeout(r, 350));
     const admission = gateway.app.get(AdmissionService);
     expect(await admission.sample()).toMatchObject({ overloaded: true });

@@ -29,6 +29,8 @@ export class FaultApp {
     private readonly env: NodeJS.ProcessEnv,
     readonly port: number,
     private readonly logFile: string,
+    /** Told every pid this app gets (the suite records them for its reaper). */
+    private readonly onSpawn: (pid: number | undefined) => void = () => undefined,
   ) {}
 
   get url(): string {
@@ -51,6 +53,7 @@ export class FaultApp {
     this.child = child;
     this.expectingExit = false;
     this.pids.push(child.pid!);
+    this.onSpawn(child.pid);
     this.exitPromise = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
         const exit = { code, signal, at: Date.now() };

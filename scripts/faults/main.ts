@@ -8,8 +8,9 @@ import { Cluster, FaultApp } from './apps.js';
 import { CASES } from './cases.js';
 import { FakeLlm } from './fake-llm.js';
 import { strayLineSummary } from './logs.js';
+import { startReaper } from './reaper.js';
 import { markdownReport, table, type FaultReport } from './report.js';
-import { freePort, isAlive, keepServiceLogs, PrivatePostgres, PrivateRedis, ScratchDir } from './services.js';
+import { childrenOf, isAlive, keepServiceLogs, machineBusyTicks, PrivatePostgres, PrivateRedis, processTicks, ScratchDir, sparePort, TICKS_PER_SEC } from './services.js';
 import { CaseBuilder, type CaseResult, type Suite } from './suite.js';
 import { kbQueries, seedTenants, warmUp } from './tenants.js';
 
@@ -37,6 +38,8 @@ const RATE = Number(option('rate') ?? 50);
 const GRACE_MS = 10_000;
 const HALF_OPEN_MS = 3_000;
 const DEADLINE_MS = 1_500;
+/** The tightest bound on time any case applies (the LLM case's: the deadline + 250 ms). */
+const CONTROL_MAX_MS = DEADLINE_MS + 250;
 
 const started = Date.now();
 const log = (message: string): void => void process.stderr.write(`[faults ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${message}\n`);
@@ -45,8 +48,10 @@ const logDir = 'bench/results/logs';
 mkdirSync(logDir, { recursive: true });
 
 const scratch = new ScratchDir();
-const pgServer = new PrivatePostgres(scratch, await freePort());
-const redisServer = new PrivateRedis(scratch, await freePort());
+// Should this process be SIGKILLed, the reaper stops what it started and removes the scratch directory.
+startReaper(scratch);
+const pgServer = new PrivatePostgres(scratch, await sparePort());
+const redisServer = new PrivateRedis(scratch, await sparePort());
 let cluster: Cluster | undefined;
 let redis: Redis | undefined;
 let fake: FakeLlm | undefined;
@@ -102,10 +107,11 @@ try {
       { ...env, ...(kind === 'gateway' ? { PORT: String(port) } : { WORKER_PORT: String(port) }) },
       port,
       `${logDir}/faults-${stamp}-${name}.log`,
+      (pid) => scratch.track(pid, name),
     );
   cluster = new Cluster(
-    [app('gateway-1', 'gateway', await freePort()), app('gateway-2', 'gateway', await freePort())],
-    [app('worker-1', 'worker', await freePort()), app('worker-2', 'worker', await freePort())],
+    [app('gateway-1', 'gateway', await sparePort()), app('gateway-2', 'gateway', await sparePort())],
+    [app('worker-1', 'worker', await sparePort()), app('worker-2', 'worker', await sparePort())],
   );
   log('starting 2 gateways + 2 workers');
   await cluster.start();
@@ -113,6 +119,7 @@ try {
   redis.on('error', () => undefined);
   fake = await FakeLlm.start();
 
+  let seeded = 0;
   const suite: Suite = {
     cluster,
     pg: pgServer,
@@ -126,7 +133,9 @@ try {
     deadlineMs: DEADLINE_MS,
     logFiles: cluster.all.map((a) => `${logDir}/faults-${stamp}-${a.name}.log`),
     seed: async (specs, users = 40) => {
-      const tenants = await seedTenants({ gatewayUrl: cluster!.gateways[0]!.url, adminToken, ownerDatabaseUrl: pgServer.url('fengda'), redis: redis!, prefix }, specs.map((s) => ({ ...s, id: `${s.id}-${runId.slice(-4)}` })), users);
+      // Tenant ids are new on every call (a case run a second time seeds again).
+      const suffix = `${runId.slice(-4)}${seeded++ ? `-${seeded}` : ''}`;
+      const tenants = await seedTenants({ gatewayUrl: cluster!.gateways[0]!.url, adminToken, ownerDatabaseUrl: pgServer.url('fengda'), redis: redis!, prefix }, specs.map((s) => ({ ...s, id: `${s.id}-${suffix}` })), users);
       await warmUp(cluster!.gateways.map((g) => g.url), tenants, kbQueries());
       return tenants;
     },
@@ -134,24 +143,34 @@ try {
     log,
   };
 
-  const results: CaseResult[] = [];
-  for (const fault of CASES.filter((c) => !only || only.includes(c.id))) {
-    // Every case starts from a healthy system, whatever the previous one left behind.
+  /** Every case starts from a healthy system, whatever the previous one (or attempt) left behind. */
+  const prepare = async (): Promise<void> => {
     if (!redisServer.pid) await redisServer.start();
     if (!pgServer.pid) await pgServer.start();
-    const restarted = await cluster.ensureUp();
+    const restarted = await cluster!.ensureUp();
     if (restarted.length) log(`restarted before the case: ${restarted.join(', ')}`);
-    // Answer jobs a previous fault left stranded would come back mid-case (BullMQ's stalled
-    // check) and be read as queue lag: start only once none is left.
+    // Answer jobs a killed worker left `active` come back when BullMQ's stalled check hands them
+    // over (JOB_LOCKS: within ~15 s): start only once none is left.
     const activeKey = `{${prefix}:bull}:answer:active`;
-    const idleBy = Date.now() + 75_000;
-    let active = await redis.llen(activeKey).catch(() => 0);
+    const idleBy = Date.now() + 30_000;
+    let active = await redis!.llen(activeKey).catch(() => 0);
     if (active > 0) log(`waiting for ${active} answer jobs left active by the previous case`);
     while (active > 0 && Date.now() < idleBy) {
       await new Promise((r) => setTimeout(r, 500));
-      active = await redis.llen(activeKey).catch(() => 0);
+      active = await redis!.llen(activeKey).catch(() => 0);
     }
-    log(`case ${fault.id}: ${fault.title}`);
+  };
+
+  /** The case once, with the CPU the machine and the suite's own processes used meanwhile. */
+  const attempt = async (fault: (typeof CASES)[number]): Promise<CaseResult> => {
+    await prepare();
+    const suitePids = (): number[] => {
+      const pg = pgServer.pid;
+      return [process.pid, ...cluster!.all.filter((a) => a.alive).map((a) => a.pid), ...(redisServer.pid ? [redisServer.pid] : []), ...(pg ? [pg, ...childrenOf(pg)] : [])];
+    };
+    const ticksBefore = new Map(suitePids().map((pid) => [pid, processTicks(pid)]));
+    const busyBefore = machineBusyTicks();
+    const t0 = Date.now();
     let result: CaseResult;
     try {
       result = await fault.run(suite);
@@ -160,8 +179,42 @@ try {
       c.check('case ran to the end', false, (error as Error).stack ?? String(error));
       result = c.finish();
     }
+    const seconds = (Date.now() - t0) / 1000;
+    const suiteTicks = suitePids().reduce((sum, pid) => sum + processTicks(pid) - (ticksBefore.get(pid) ?? 0), 0);
+    const cores = (ticks: number): number => Math.round((ticks / TICKS_PER_SEC / seconds) * 100) / 100;
+    result.machine = { cores: cpus().length, busyCores: cores(machineBusyTicks() - busyBefore), suiteCores: cores(suiteTicks) };
+    return result;
+  };
+
+  const results: CaseResult[] = [];
+  for (const fault of CASES.filter((c) => !only || only.includes(c.id))) {
+    log(`case ${fault.id}: ${fault.title}`);
+    let result = await attempt(fault);
+    // A bound on time measures the fault only if the same system met the suite's tightest bound
+    // before it, on this machine, at this moment. When only such checks failed and the turns
+    // before the fault did not meet it either (the machine was starved: other processes' load),
+    // the measurement says nothing about the fault: the case runs once more, and both attempts
+    // are reported. Nothing lost, doubled or crashed is ever run again.
+    const unmeasurable = (r: CaseResult): string | null => {
+      const failed = r.checks.filter((k) => !k.ok);
+      if (failed.length === 0 || failed.some((k) => !k.timing) || !r.control) return null;
+      const { turns, failed: errors, maxMs } = r.control;
+      if (errors === 0 && maxMs <= CONTROL_MAX_MS) return null;
+      return `before the fault ${errors} of ${turns} turns failed and the slowest took ${maxMs} ms (bound ${CONTROL_MAX_MS} ms); machine ${r.machine?.busyCores ?? '?'} of ${r.machine?.cores ?? '?'} cores busy, the suite's processes ${r.machine?.suiteCores ?? '?'}`;
+    };
+    const why = unmeasurable(result);
+    if (why) {
+      log(`case ${fault.id}: ${result.verdict}, not measurable: ${why}`);
+      for (const k of result.checks.filter((k) => !k.ok)) log(`  ✗ ${k.name}: ${k.detail}`);
+      log(`case ${fault.id}: once more`);
+      const first = result;
+      result = await attempt(fault);
+      result.attempts = 2;
+      result.notes.unshift(`Second attempt. The first failed ${first.checks.filter((k) => !k.ok).map((k) => `"${k.name}" (${k.detail})`).join(', ')}, but was not a measurement of the fault: ${why}.`);
+      result.extra.firstAttempt = { checks: first.checks.filter((k) => !k.ok), control: first.control, machine: first.machine, load: first.load };
+    }
     results.push(result);
-    log(`case ${fault.id}: ${result.verdict} (${result.loadHeld}/${RATE} turns/s held, errors ${result.errors}, lost ${result.lost}, doubled ${result.doubled}, recovery ${result.recoverySec ?? '—'} s)`);
+    log(`case ${fault.id}: ${result.verdict}${result.attempts > 1 ? ' (2nd attempt)' : ''} (${result.loadHeld}/${RATE} turns/s held, errors ${result.errors}, lost ${result.lost}, doubled ${result.doubled}, recovery ${result.recoverySec ?? '—'} s; machine ${result.machine?.busyCores}/${result.machine?.cores} cores busy, suite ${result.machine?.suiteCores})`);
     for (const k of result.checks.filter((k) => !k.ok)) log(`  ✗ ${k.name}: ${k.detail}`);
   }
 

@@ -11,7 +11,8 @@ export interface FaultReport {
   logDir: string;
 }
 
-const verdictCell = (c: CaseResult): string => (c.verdict === 'PASS' ? 'PASS' : `**FAIL**: ${c.checks.filter((k) => !k.ok).map((k) => k.name).join('; ')}`);
+const verdictCell = (c: CaseResult): string =>
+  `${c.verdict === 'PASS' ? 'PASS' : `**FAIL**: ${c.checks.filter((k) => !k.ok).map((k) => k.name).join('; ')}`}${c.attempts > 1 ? ' (2nd attempt, see the report)' : ''}`;
 
 /** The one table: fault | load held | errors | lost | doubled | recovery | verdict. */
 export const table = (cases: CaseResult[]): string => {
@@ -23,7 +24,7 @@ export const table = (cases: CaseResult[]): string => {
 
 export const markdownReport = (r: FaultReport): string => {
   const sections = r.cases.map((c) => {
-    const checks = c.checks.map((k) => `- ${k.ok ? '✅' : '❌'} **${k.name}**: ${k.detail}`).join('\n');
+    const checks = c.checks.map((k) => `- ${k.ok ? '✅' : '❌'} **${k.name}**${k.timing ? ' (bound on time)' : ''}: ${k.detail}`).join('\n');
     const timeline = Object.entries(c.timeline)
       .map(([k, v]) => `${v} s ${k}`)
       .join(' · ');
@@ -36,6 +37,7 @@ export const markdownReport = (r: FaultReport): string => {
 Load: ${c.offeredRate} turns/s offered for ${c.durationSec} s; ${c.load.ok} of ${c.load.sent} answered 200 (sources ${JSON.stringify(c.load.bySource)}); latency p50 ${c.load.latencyMs.p50} ms, p99 ${c.load.latencyMs.p99} ms, max ${c.load.latencyMs.max} ms${c.load.retried ? `; ${c.load.retried} turns retried` : ''}.
 Timeline: ${timeline || '—'}
 Recovery: ${c.recoverySec ?? '—'} s (${c.recoveryMeaning})
+Before the fault (control): ${c.control ? `${c.control.turns} turns, ${c.control.failed} failed, p99 ${c.control.p99Ms} ms, max ${c.control.maxMs} ms` : '—'}. Machine: ${c.machine ? `${c.machine.busyCores} of ${c.machine.cores} cores busy, the suite's processes ${c.machine.suiteCores}` : '—'}.
 
 ${checks}
 ${c.notes.length ? `\n${c.notes.map((n) => `> ${n}`).join('\n>\n')}\n` : ''}${findings ? `\nWarnings/errors in the apps' logs during the case:\n${findings}\n` : ''}`;

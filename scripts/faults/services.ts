@@ -1,6 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { randomInt } from 'node:crypto';
+import { appendFileSync, chownSync, chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -15,7 +16,39 @@ const REDIS_SERVER = process.env.FAULTS_REDIS_SERVER ?? 'redis-server';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export { freePort } from '../bench/setup.js';
+/**
+ * A free port for a service the suite kills and restarts on the same port, chosen at random below
+ * the kernel's ephemeral range (`ip_local_port_range`, 32768+ by default). The kernel hands out
+ * ephemeral ports to every `listen(0)` (npm test's apps) and every outgoing connection's local
+ * end; a port from that range, released while Redis or Postgres is down between a kill and its
+ * restart, could be taken meanwhile and the restart fail. Below the range, only a process asking
+ * for that very port could collide (another run's random pick: checked free here).
+ */
+export const sparePort = async (): Promise<number> => {
+  const ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  const low = SPARE_PORTS_FROM;
+  const high = Math.min(Number.isInteger(ephemeralLow) ? ephemeralLow : 32_768, 65_536) - 1;
+  if (high - low < 1_000) throw new Error(`no room for spare ports between ${low} and the ephemeral range (${ephemeralLow}+)`);
+  for (let i = 0; i < 100; i++) {
+    const port = randomInt(low, high + 1);
+    if (!handedOut.has(port) && (await canListen(port))) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port found between ${low} and ${high}`);
+};
+
+/** Above the well-known and registered ports most local services use (3000, 5432, 6379, 8080 …). */
+const SPARE_PORTS_FROM = 20_000;
+const handedOut = new Set<number>();
+
+const canListen = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
 
 const run = (command: string, args: string[], timeoutMs = 120_000): Promise<string> =>
   new Promise((resolve, reject) => {
@@ -26,7 +59,7 @@ const run = (command: string, args: string[], timeoutMs = 120_000): Promise<stri
   });
 
 /** Direct children of a process, from /proc (PostgreSQL's backends are the postmaster's children). */
-const childrenOf = (pid: number): number[] => {
+export const childrenOf = (pid: number): number[] => {
   const out: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -51,6 +84,25 @@ export const isAlive = (pid: number): boolean => {
   }
 };
 
+/** Busy CPU time of the whole machine so far (all cores), clock ticks (USER_HZ, 100 a second). */
+export const machineBusyTicks = (): number => {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return user! + nice! + system! + irq! + softirq! + steal!;
+};
+
+/** CPU time a process has used so far (user + system), clock ticks; 0 once it is gone. */
+export const processTicks = (pid: number): number => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+};
+
+export const TICKS_PER_SEC = 100;
+
 /** A temporary root for both services; owned by `postgres` when running as root (initdb refuses root). */
 export class ScratchDir {
   readonly root: string;
@@ -63,10 +115,29 @@ export class ScratchDir {
     if (this.runAs) chownSync(this.root, this.runAs.uid, this.runAs.gid);
   }
 
+  /** Records a process the suite started, for the reaper (see reaper.ts) should the suite die without cleaning up. */
+  track(pid: number | undefined, label: string): void {
+    const started = pid ? processStartTime(pid) : null;
+    if (pid && started && existsSync(this.root)) appendFileSync(join(this.root, PROCESSES_FILE), `${pid} ${started} ${label}\n`);
+  }
+
   remove(): void {
     rmSync(this.root, { recursive: true, force: true });
   }
 }
+
+/** Processes the suite started, one `<pid> <start time> <label>` a line (in the scratch directory). */
+export const PROCESSES_FILE = 'processes';
+
+/** A process's start time (clock ticks since boot, /proc/<pid>/stat field 22): with the pid, it names one process, not a reused pid. */
+export const processStartTime = (pid: number): string | null => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+};
 
 const postgresUser = (): { uid: number; gid: number } => {
   const line = readFileSync('/etc/passwd', 'utf8')
@@ -167,7 +238,7 @@ export class PrivateRedis {
   private child?: ChildProcess;
 
   constructor(
-    scratch: ScratchDir,
+    private readonly scratch: ScratchDir,
     readonly port: number,
   ) {
     this.dir = join(scratch.root, 'redis');
@@ -190,6 +261,7 @@ export class PrivateRedis {
       ['--port', String(this.port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir, '--save', '', '--logfile', this.logFile, '--daemonize', 'no'],
       { stdio: 'ignore' },
     );
+    this.scratch.track(this.child.pid, 'redis');
     await this.waitReady();
   }
 

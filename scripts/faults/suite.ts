@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { summarize } from '../bench/stats.js';
 import type { Cluster } from './apps.js';
 import type { FakeLlm } from './fake-llm.js';
 import { describeTurns, type TurnRecord } from './load.js';
@@ -31,6 +32,12 @@ export interface Check {
   name: string;
   ok: boolean;
   detail: string;
+  /**
+   * A bound on time (latency, on-time answers, recovery within n s): it measures the fault only
+   * if the machine let the same system meet it without the fault (see `control`). Checks without
+   * it (nothing lost or doubled, no crash …) hold whatever the machine's load.
+   */
+  timing?: boolean;
 }
 
 export interface CaseResult {
@@ -48,10 +55,19 @@ export interface CaseResult {
   recoverySec: number | null;
   recoveryMeaning: string;
   verdict: 'PASS' | 'FAIL';
+  /** 2 when the first attempt's failures were bounds on time the machine kept the system from meeting before the fault too. */
+  attempts: number;
   checks: Check[];
   notes: string[];
   /** Seconds from the start of the load. */
   timeline: Record<string, number>;
+  /**
+   * The turns that ended before the fault (the first second of load left out): what the same
+   * system did without it, on this machine, at this moment. Null when the case marks no fault.
+   */
+  control: ControlWindow | null;
+  /** CPU use while the case ran: the whole machine's and the suite's own processes', in cores. */
+  machine?: { cores: number; busyCores: number; suiteCores: number };
   verification?: Verification;
   logFindings: LogFinding[];
   extra: Record<string, unknown>;
@@ -59,8 +75,17 @@ export interface CaseResult {
   endedAt: number;
 }
 
+export interface ControlWindow {
+  turns: number;
+  failed: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
 export class CaseBuilder {
   readonly result: CaseResult;
+  private loadT0 = 0;
+  private faultAt = 0;
 
   constructor(id: string, fault: string, offeredRate: number) {
     this.result = {
@@ -76,9 +101,11 @@ export class CaseBuilder {
       recoverySec: null,
       recoveryMeaning: '',
       verdict: 'FAIL',
+      attempts: 1,
       checks: [],
       notes: [],
       timeline: {},
+      control: null,
       logFindings: [],
       extra: {},
       startedAt: Date.now(),
@@ -91,6 +118,12 @@ export class CaseBuilder {
     return ok;
   }
 
+  /** A check bounded in time (see Check.timing). */
+  timing(name: string, ok: boolean, detail: string): boolean {
+    this.result.checks.push({ name, ok, detail, timing: true });
+    return ok;
+  }
+
   note(text: string): void {
     this.result.notes.push(text);
   }
@@ -100,11 +133,26 @@ export class CaseBuilder {
     return at;
   }
 
+  /** Marks the injection of the case's fault (once): the turns that ended before it are the control window. */
+  fault(name: string, t0: number): number {
+    const at = this.mark(name, t0);
+    if (!this.faultAt) {
+      this.loadT0 = t0;
+      this.faultAt = at;
+    }
+    return at;
+  }
+
   setLoad(turns: TurnRecord[], durationSec: number): void {
     this.result.durationSec = Math.round(durationSec * 10) / 10;
     this.result.load = describeTurns(turns, durationSec);
     this.result.loadHeld = this.result.load.okPerSec;
     this.result.errors = this.result.load.failed;
+    if (this.faultAt) {
+      const before = turns.filter((t) => t.start >= this.loadT0 + 1_000 && t.end < this.faultAt);
+      const latency = summarize(before.map((t) => t.end - t.start));
+      this.result.control = { turns: before.length, failed: before.filter((t) => t.status !== 200).length, p99Ms: latency.p99, maxMs: latency.max };
+    }
   }
 
   setVerification(v: Verification): void {

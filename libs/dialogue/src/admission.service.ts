@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { AppConfig } from '#config';
+import { queueLagMs } from '#metrics';
 import { LOGGER, type Logger } from '#observability';
 import { QueueName } from '#queue';
 
@@ -18,7 +19,9 @@ const SAMPLE_EVERY_MS = 250;
  * Admission control in front of the answer queue. The queue absorbs bursts, but once its
  * oldest job has waited longer than the threshold, or too many wait, accepting more turns
  * only makes every answer late: new turns are shed instead. The queue is sampled in the
- * background (two Redis reads every 250 ms), so a turn's check costs nothing.
+ * background (two Redis reads every 250 ms), so a turn's check costs nothing. The lag counts
+ * only jobs no worker has started: a dead worker's job that BullMQ hands back is not new work
+ * waiting (see `queueLagMs`).
  */
 @Injectable()
 export class AdmissionService implements OnModuleInit, OnApplicationShutdown {
@@ -46,8 +49,7 @@ export class AdmissionService implements OnModuleInit, OnApplicationShutdown {
 
   /** Reads the queue now (also used by tests to avoid waiting for the next sample). */
   async sample(): Promise<QueuePressure> {
-    const [depth, oldest] = await Promise.all([this.queue.getWaitingCount(), this.queue.getWaiting(-1, -1)]);
-    const lagMs = oldest[0] ? Math.max(0, Date.now() - oldest[0].timestamp) : 0;
+    const [depth, lagMs] = await Promise.all([this.queue.getWaitingCount(), queueLagMs(this.queue)]);
     const { admissionMaxLagMs, admissionMaxDepth } = this.config.runtime;
     const overloaded = lagMs > admissionMaxLagMs || depth > admissionMaxDepth;
     if (overloaded !== this.state.overloaded) this.logger.warn({ lagMs, depth, overloaded }, overloaded ? 'answer queue lagging: shedding new turns' : 'answer queue recovered');

@@ -1,10 +1,10 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import type { Queue } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import { QueueName } from '#queue';
 import { MetricsService } from './metrics.service.js';
 
-/** Queue depth by state and the age of the oldest waiting job, read from Redis at scrape time. */
+/** Queue depth by state and the queue's lag (see `queueLagMs`), read from Redis at scrape time. */
 @Injectable()
 export class QueueMetricsService implements OnModuleInit {
   constructor(
@@ -21,14 +21,35 @@ export class QueueMetricsService implements OnModuleInit {
         for (const [state, count] of Object.entries(counts)) gauge.set({ queue: queue.name, state }, count);
       }
     });
-    this.metrics.gauge('fengda_queue_oldest_waiting_seconds', 'Age of the oldest waiting job (queue lag)', ['queue'], async (gauge) => {
-      for (const queue of queues) gauge.set({ queue: queue.name }, (await oldestWaitingAgeMs(queue)) / 1000);
+    this.metrics.gauge('fengda_queue_oldest_waiting_seconds', 'Queue lag: age of the oldest waiting job no worker has started yet', ['queue'], async (gauge) => {
+      for (const queue of queues) gauge.set({ queue: queue.name }, (await queueLagMs(queue)) / 1000);
     });
   }
 }
 
-/** Age of the oldest job in the wait list, ms (0 when empty). BullMQ pushes on the left, so the oldest is last. */
-export const oldestWaitingAgeMs = async (queue: Queue): Promise<number> => {
-  const [oldest] = await queue.getWaiting(-1, -1);
-  return oldest ? Math.max(0, Date.now() - oldest.timestamp) : 0;
+/** Pages read from the head of the wait list while looking past jobs started before: 1, then 15, then 112 jobs. */
+const LAG_SCAN_PAGES = [1, 15, 112];
+
+/** Whether a worker has had the job before: its stalled check took it back from a dead worker, or it is a retry. */
+export const startedBefore = (job: Pick<Job, 'processedOn' | 'attemptsStarted'>): boolean => Boolean(job.processedOn) || (job.attemptsStarted ?? 0) > 0;
+
+/**
+ * The queue's lag: how long the job a worker takes next has waited, counting only jobs no worker
+ * has started yet (0 when none waits). `getWaiting(0, n)` lists the wait list oldest first (BullMQ
+ * adds jobs on the left and workers take them from the right). A job that BullMQ's stalled check
+ * took back from a dead worker goes back to the head of that list with its first enqueue time:
+ * read as lag, one such job would look as old as the worker's lock and stalled interval (tens of
+ * seconds) although the queue keeps nothing waiting. It is skipped, like a retried job; beyond
+ * 128 such jobs in a row the lag reads 0 until workers have taken them (they are taken first).
+ */
+export const queueLagMs = async (queue: Queue, now: () => number = Date.now): Promise<number> => {
+  let from = 0;
+  for (const size of LAG_SCAN_PAGES) {
+    const jobs = await queue.getWaiting(from, from + size - 1);
+    const next = jobs.find((job) => !startedBefore(job));
+    if (next) return Math.max(0, now() - next.timestamp);
+    if (jobs.length < size) return 0;
+    from += size;
+  }
+  return 0;
 };

@@ -6,6 +6,25 @@ import { QueueName } from './job-contracts.js';
 /** The `{prefix}` hash tag keeps every key of one queue in one Redis Cluster slot. */
 export const bullPrefix = (config: AppConfig): string => `{${config.redis.prefix}:bull}`;
 
+/**
+ * Lock and stalled-job settings of the `answer` and `audit` workers. A worker holds a lock on
+ * each job it runs and renews it every `lockRenewTime`; when a worker dies, BullMQ's stalled
+ * check (every `stalledInterval`, one worker per interval) hands its jobs back once their locks
+ * have expired. BullMQ's defaults (30 s lock renewed every 15 s, checked every 30 s) left a dead
+ * worker's jobs `active`, and its turns' audit records unwritten, for 30–60 s; these take them
+ * back 8–15 s after the death. A live worker keeps its locks through 8 s without a renewal (an
+ * event loop blocked that long: a 10,000-entry index builds in ~0.5 s; or Redis unreachable that
+ * long); past that its jobs run again, which is harmless here: an answer past its deadline is
+ * dropped and a second reply ignored by the gateway, an audit insert is idempotent (event id).
+ */
+export const JOB_LOCKS = { lockDuration: 10_000, lockRenewTime: 2_000, stalledInterval: 5_000 } as const;
+
+/**
+ * An audit job may be handed back more often than BullMQ's default once before it fails for good:
+ * running it again cannot write a row twice, and the record must reach Postgres.
+ */
+export const AUDIT_MAX_STALLED = 5;
+
 const registered = BullModule.registerQueue(
   {
     name: QueueName.Answer,

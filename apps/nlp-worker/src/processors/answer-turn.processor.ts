@@ -6,15 +6,16 @@ import { Clock } from '#common';
 import { AppConfig } from '#config';
 import { MetricsService } from '#metrics';
 import { continueTrace, LOGGER, LogContexts, type Logger } from '#observability';
-import { JobName, QueueName, type AnswerTurnPayload, type ReplyMessage } from '#queue';
+import { JOB_LOCKS, JobName, QueueName, type AnswerTurnPayload, type ReplyMessage } from '#queue';
 import { RedisService } from '#redis';
 import { TurnCancellations } from './turn-cancellations.service.js';
 
 /**
  * Answers one chat turn and publishes the reply to the gateway instance that waits for it.
- * A job whose deadline has passed is dropped: the customer already got the fallback.
+ * A job whose deadline has passed is dropped: the customer already got the fallback (so is a dead
+ * worker's job when BullMQ hands it back, see JOB_LOCKS).
  */
-@Processor(QueueName.Answer)
+@Processor(QueueName.Answer, { ...JOB_LOCKS })
 export class AnswerTurnProcessor extends WorkerHost implements OnApplicationBootstrap {
   constructor(
     private readonly engine: AnswerEngineService,

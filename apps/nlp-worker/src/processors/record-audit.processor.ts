@@ -2,14 +2,14 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { AuditBatcher } from '#audit';
 import { LogContexts } from '#observability';
-import { JobName, QueueName, type RecordAuditPayload } from '#queue';
+import { AUDIT_MAX_STALLED, JOB_LOCKS, JobName, QueueName, type RecordAuditPayload } from '#queue';
 
 /**
  * Writes audit records. Many jobs run at once so the batcher can turn their records into one
  * multi-row INSERT; a job completes only after all its rows are committed, and is retried
  * (idempotently, per event id) if a write failed.
  */
-@Processor(QueueName.Audit, { concurrency: 200 })
+@Processor(QueueName.Audit, { concurrency: 200, ...JOB_LOCKS, maxStalledCount: AUDIT_MAX_STALLED })
 export class RecordAuditProcessor extends WorkerHost {
   constructor(private readonly batcher: AuditBatcher) {
     super();
