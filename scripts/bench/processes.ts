@@ -44,6 +44,12 @@ export class AppProcess {
     return Math.round((kb / 1024) * 10) / 10;
   }
 
+  /** The process's soft limit on open files (each socket is one), from /proc. */
+  openFilesLimit(): number {
+    const limits = readFileSync(`/proc/${this.pid}/limits`, 'utf8');
+    return Number(/Max open files\s+(\d+)/.exec(limits)?.[1] ?? Infinity);
+  }
+
   async stop(): Promise<void> {
     if (this.exited) return;
     const done = new Promise((resolve) => this.child.once('exit', resolve));

@@ -1,9 +1,13 @@
-import WebSocket from 'ws';
+import { fork, type ChildProcess } from 'node:child_process';
 import type { AppProcess } from './processes.js';
 import { summarize } from './stats.js';
+import type { WsClientConfig, WsClientResult } from './ws-client.js';
 
 export interface WsPhaseResult {
   connections: number;
+  /** What the plan asked for; less when the gateway's open-files limit cannot hold that many. */
+  requested: number;
+  gatewayOpenFilesLimit: number;
   failed: number;
   chatting: number;
   turns: number;
@@ -15,16 +19,44 @@ export interface WsPhaseResult {
   gatewayRssBeforeMiB: number;
 }
 
-interface Socket {
-  ws: WebSocket;
-  pings: number;
-  pending: Map<string, number>;
+/** Sockets per client process: well inside any process's open-files limit. */
+const SOCKETS_PER_CLIENT = 5_000;
+/** Descriptors the gateway needs besides its sockets (Redis, Postgres, listeners, logs, epoll …). */
+const GATEWAY_FD_MARGIN = 128;
+
+/** Forked client processes, each answering IPC messages in turn (see ws-client.ts). */
+class Clients {
+  private constructor(private readonly children: ChildProcess[]) {}
+
+  static start(count: number): Clients {
+    return new Clients(Array.from({ length: count }, () => fork(new URL('./ws-client.js', import.meta.url), { stdio: 'inherit' })));
+  }
+
+  /** Sends each child its message and waits for one reply from each. */
+  ask<T>(messageFor: (i: number) => object): Promise<T[]> {
+    return Promise.all(
+      this.children.map(
+        (child, i) =>
+          new Promise<T>((resolve, reject) => {
+            child.once('message', (reply) => resolve(reply as T));
+            child.once('exit', (code) => reject(new Error(`ws client exited with ${code}`)));
+            child.send(messageFor(i));
+          }),
+      ),
+    );
+  }
+
+  close(): void {
+    for (const child of this.children) if (child.connected) child.send({ type: 'close' });
+  }
 }
 
 /**
  * Holds `connections` authenticated WebSockets open on one gateway (heartbeats flowing) while a
  * fraction of them chat, then reports how many stayed up, the chatting latency and the
- * gateway's memory.
+ * gateway's memory. The client side runs in forked processes (a process holds only as many
+ * sockets as its open-files limit); the gateway side is one process, so the count is capped by
+ * that process's limit, and the report says so.
  */
 export const runWsPhase = async (options: {
   baseUrl: string;
@@ -36,79 +68,45 @@ export const runWsPhase = async (options: {
   gateway: AppProcess;
   log: (m: string) => void;
 }): Promise<WsPhaseResult> => {
-  const url = options.baseUrl.replace(/^http/, 'ws');
-  const sockets: Socket[] = [];
-  let failed = 0;
-  const latencies: number[] = [];
-  let errors = 0;
-  const rssBefore = options.gateway.rssMiB();
-
-  const open = (i: number): Promise<void> =>
-    new Promise((resolve) => {
-      const ws = new WebSocket(`${url}/v1/ws?token=${options.tokens[i % options.tokens.length]}`, { perMessageDeflate: false });
-      const socket: Socket = { ws, pings: 0, pending: new Map() };
-      let settled = false;
-      const done = (ok: boolean): void => {
-        if (settled) return;
-        settled = true;
-        if (ok) sockets.push(socket);
-        else failed++;
-        resolve();
-      };
-      ws.on('ping', () => socket.pings++);
-      ws.on('message', (data) => {
-        const frame = JSON.parse(String(data)) as { type: string; clientMsgId?: string };
-        if (frame.type === 'ready') done(true);
-        else if (frame.type === 'answer' && frame.clientMsgId) {
-          const sent = socket.pending.get(frame.clientMsgId);
-          if (sent !== undefined) {
-            latencies.push(performance.now() - sent);
-            socket.pending.delete(frame.clientMsgId);
-          }
-        } else if (frame.type === 'error') errors++;
-      });
-      ws.on('error', () => done(false));
-      ws.on('close', () => done(false));
-    });
-
-  // Open in waves so the handshake burst doesn't measure the listen backlog instead.
-  for (let i = 0; i < options.connections; i += 500) {
-    await Promise.all(Array.from({ length: Math.min(500, options.connections - i) }, (_, k) => open(i + k)));
-    if (i % 5000 === 0) options.log(`ws: ${sockets.length} open, ${failed} failed`);
+  const gatewayOpenFilesLimit = options.gateway.openFilesLimit();
+  const connections = Math.min(options.connections, gatewayOpenFilesLimit - GATEWAY_FD_MARGIN);
+  if (connections < options.connections) {
+    options.log(`ws: the gateway may open ${gatewayOpenFilesLimit} files (hard limit of this machine); holding ${connections} sockets`);
   }
-  options.log(`ws: ${sockets.length} sockets open (${failed} failed); chatting for ${options.durationSec} s`);
-
-  const chatters = sockets.slice(0, Math.max(1, Math.floor(sockets.length * options.chattingFraction)));
-  let n = 0;
-  const timer = setInterval(() => {
-    // Each chatting socket sends one message every 2 s (well inside the per-socket frame limit).
-    for (const socket of chatters) {
-      if (Math.random() > 0.5 || socket.ws.readyState !== WebSocket.OPEN) continue;
-      const clientMsgId = `b${n++}`;
-      socket.pending.set(clientMsgId, performance.now());
-      socket.ws.send(JSON.stringify({ type: 'message', query: options.queries[n % options.queries.length], clientMsgId }));
-    }
-  }, 1000);
-  await new Promise((r) => setTimeout(r, options.durationSec * 1000));
-  clearInterval(timer);
-  await new Promise((r) => setTimeout(r, 2000));
-
-  const stillOpen = sockets.filter((s) => s.ws.readyState === WebSocket.OPEN).length;
-  const gatewayRssMiB = options.gateway.rssMiB();
-  const pings = sockets.reduce((sum, s) => sum + s.pings, 0);
-  const lost = chatters.reduce((sum, s) => sum + s.pending.size, 0);
-  for (const s of sockets) s.ws.terminate();
-  const latency = summarize(latencies);
-  return {
-    connections: stillOpen,
-    failed: failed + (sockets.length - stillOpen),
-    chatting: chatters.length,
-    turns: latencies.length,
-    errors: errors + lost,
-    p50Ms: latency.p50,
-    p99Ms: latency.p99,
-    pingsPerSocket: sockets.length ? Math.round((pings / sockets.length) * 10) / 10 : 0,
-    gatewayRssMiB,
-    gatewayRssBeforeMiB: rssBefore,
-  };
+  const rssBefore = options.gateway.rssMiB();
+  const count = Math.ceil(connections / SOCKETS_PER_CLIENT);
+  const clients = Clients.start(count);
+  try {
+    const base: Omit<WsClientConfig, 'connections'> = {
+      url: options.baseUrl.replace(/^http/, 'ws'),
+      tokens: options.tokens,
+      queries: options.queries,
+      chattingFraction: options.chattingFraction,
+      durationSec: options.durationSec,
+    };
+    const share = (i: number): number => Math.floor(connections / count) + (i < connections % count ? 1 : 0);
+    const opened = await clients.ask<{ open: number; failed: number }>((i) => ({ type: 'start', config: { ...base, connections: share(i) } }));
+    const open = opened.reduce((sum, o) => sum + o.open, 0);
+    options.log(`ws: ${open} sockets open (${opened.reduce((sum, o) => sum + o.failed, 0)} failed) from ${count} client processes; chatting for ${options.durationSec} s`);
+    const results = await clients.ask<WsClientResult>(() => ({ type: 'chat' }));
+    const gatewayRssMiB = options.gateway.rssMiB();
+    const held = results.reduce((sum, r) => sum + r.open, 0);
+    const latency = summarize(results.flatMap((r) => r.latencies));
+    return {
+      connections: held,
+      requested: options.connections,
+      gatewayOpenFilesLimit,
+      failed: results.reduce((sum, r) => sum + r.failed, 0),
+      chatting: results.reduce((sum, r) => sum + r.chatting, 0),
+      turns: results.reduce((sum, r) => sum + r.latencies.length, 0),
+      errors: results.reduce((sum, r) => sum + r.errors, 0),
+      p50Ms: latency.p50,
+      p99Ms: latency.p99,
+      pingsPerSocket: held ? Math.round((results.reduce((sum, r) => sum + r.pings, 0) / held) * 10) / 10 : 0,
+      gatewayRssMiB,
+      gatewayRssBeforeMiB: rssBefore,
+    };
+  } finally {
+    clients.close();
+  }
 };

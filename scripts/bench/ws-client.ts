@@ -1,0 +1,117 @@
+import WebSocket from 'ws';
+
+/**
+ * One client process of the benchmark's WebSocket phase (forked by ws.ts): a process may hold only
+ * as many sockets as its file-descriptor limit allows, so 20,000 client sockets are spread over
+ * several of these. Protocol with the parent over IPC:
+ *   parent → { type: 'start', config }   child opens its sockets, answers { type: 'opened', open, failed }
+ *   parent → { type: 'chat' }            child chats for config.durationSec, answers { type: 'result', … }
+ *   parent → { type: 'close' }           child terminates its sockets and exits
+ */
+export interface WsClientConfig {
+  url: string;
+  tokens: string[];
+  queries: string[];
+  connections: number;
+  chattingFraction: number;
+  durationSec: number;
+}
+
+export interface WsClientResult {
+  type: 'result';
+  open: number;
+  failed: number;
+  chatting: number;
+  latencies: number[];
+  errors: number;
+  pings: number;
+}
+
+type ParentMessage = { type: 'start'; config: WsClientConfig } | { type: 'chat' } | { type: 'close' };
+
+interface Socket {
+  ws: WebSocket;
+  pings: number;
+  pending: Map<string, number>;
+}
+
+const send = (message: object): void => void process.send!(message);
+const sockets: Socket[] = [];
+const latencies: number[] = [];
+let failed = 0;
+let errors = 0;
+
+const open = (config: WsClientConfig, i: number): Promise<void> =>
+  new Promise((resolve) => {
+    const ws = new WebSocket(`${config.url}/v1/ws?token=${config.tokens[i % config.tokens.length]}`, { perMessageDeflate: false });
+    const socket: Socket = { ws, pings: 0, pending: new Map() };
+    let settled = false;
+    const done = (ok: boolean): void => {
+      if (settled) return;
+      settled = true;
+      if (ok) sockets.push(socket);
+      else failed++;
+      resolve();
+    };
+    ws.on('ping', () => socket.pings++);
+    ws.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as { type: string; clientMsgId?: string };
+      if (frame.type === 'ready') done(true);
+      else if (frame.type === 'answer' && frame.clientMsgId) {
+        const sent = socket.pending.get(frame.clientMsgId);
+        if (sent !== undefined) {
+          latencies.push(performance.now() - sent);
+          socket.pending.delete(frame.clientMsgId);
+        }
+      } else if (frame.type === 'error') errors++;
+    });
+    ws.on('error', () => done(false));
+    ws.on('close', () => done(false));
+  });
+
+const openAll = async (config: WsClientConfig): Promise<void> => {
+  // In waves, so the handshake burst doesn't measure the listen backlog instead.
+  for (let i = 0; i < config.connections; i += 250) {
+    await Promise.all(Array.from({ length: Math.min(250, config.connections - i) }, (_, k) => open(config, i + k)));
+  }
+  send({ type: 'opened', open: sockets.length, failed });
+};
+
+const chat = async (config: WsClientConfig): Promise<void> => {
+  const chatters = sockets.slice(0, Math.max(1, Math.floor(sockets.length * config.chattingFraction)));
+  let n = 0;
+  const timer = setInterval(() => {
+    // Each chatting socket sends one message every 2 s on average (well inside the per-socket frame limit).
+    for (const socket of chatters) {
+      if (Math.random() > 0.5 || socket.ws.readyState !== WebSocket.OPEN) continue;
+      const clientMsgId = `b${process.pid}-${n++}`;
+      socket.pending.set(clientMsgId, performance.now());
+      socket.ws.send(JSON.stringify({ type: 'message', query: config.queries[n % config.queries.length], clientMsgId }));
+    }
+  }, 1000);
+  await new Promise((r) => setTimeout(r, config.durationSec * 1000));
+  clearInterval(timer);
+  await new Promise((r) => setTimeout(r, 2000));
+  const stillOpen = sockets.filter((s) => s.ws.readyState === WebSocket.OPEN).length;
+  const result: WsClientResult = {
+    type: 'result',
+    open: stillOpen,
+    failed: failed + (sockets.length - stillOpen),
+    chatting: chatters.length,
+    latencies,
+    errors: errors + chatters.reduce((sum, s) => sum + s.pending.size, 0),
+    pings: sockets.reduce((sum, s) => sum + s.pings, 0),
+  };
+  send(result);
+};
+
+let config: WsClientConfig | undefined;
+process.on('message', (message: ParentMessage) => {
+  if (message.type === 'start') void openAll((config = message.config));
+  else if (message.type === 'chat' && config) void chat(config);
+  else if (message.type === 'close') {
+    for (const s of sockets) s.ws.terminate();
+    process.exit(0);
+  }
+});
+process.on('disconnect', () => process.exit(0));
