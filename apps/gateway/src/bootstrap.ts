@@ -30,7 +30,7 @@ export const createGatewayApp = async (core: CoreOptions): Promise<NestFastifyAp
     onConstructorPoisoning: 'error',
     // Ids and user ids are valid up to 128 characters, up to 384 once percent-encoded (":" and "@");
     // Fastify's default (100) answered 414 for valid ones, so entries and conversations were unreachable.
-    maxParamLength: 512,
+    routerOptions: { maxParamLength: 512 },
     // Malformed percent-escapes and the like answer in Fengda's error shape, not Fastify's.
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
       void reply.status(400).send({ statusCode: 400, code: ErrorCode.ValidationFailed, message: error.message });
