@@ -7,7 +7,7 @@ import pg from 'pg';
 import type { KbEntry } from '#knowledge';
 import { FengdaClient, http, type HttpResult } from './support/api-client.js';
 import { BANK_FAQ } from './support/bank-faq.js';
-import { FakeLlmServer } from './support/fake-llm-server.js';
+import { FakeLlmServer } from '../scripts/support/fake-llm-server.js';
 import { toNdjson } from './support/kb-fixtures.js';
 import { jobTenantOf, leaks, recordEnqueuedJobs, scanRedis, type EnqueuedJob, type Haystack, type RedisRecord } from './support/leak-scan.js';
 import { LogCapture } from './support/log-capture.js';

@@ -10,7 +10,7 @@ import { HttpDispatchers, LlmService } from '#llm';
 import { JobName, QueueName, type AnswerTurnPayload } from '#queue';
 import { BANK_FAQ } from './support/bank-faq.js';
 import { FengdaClient, http, uniqueTenantId, type HttpResult } from './support/api-client.js';
-import { FakeLlmServer } from './support/fake-llm-server.js';
+import { FakeLlmServer } from '../scripts/support/fake-llm-server.js';
 import { LogCapture } from './support/log-capture.js';
 import { ADMIN_TOKEN, startGateway, startWorker, type RunningApp } from './support/test-apps.js';
 

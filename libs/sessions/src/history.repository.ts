@@ -57,7 +57,7 @@ export class HistoryRepository {
   }
 
   messageKey(tenantId: string, userId: string, clientMsgId: string): string {
-    return `${this.keys(tenantId, userId).base}:msg:${clientMsgId}`;
+    return claimKey(this.keys(tenantId, userId).base, clientMsgId);
   }
 
   async beginTurn(
@@ -67,7 +67,7 @@ export class HistoryRepository {
     options: { contextTurns: number; clientMsgId?: string; dedupTtlSec: number; seqTtlSec?: number },
   ): Promise<BeginTurnResult> {
     const k = this.keys(tenantId, userId);
-    const msgKey = options.clientMsgId ? this.messageKey(tenantId, userId, options.clientMsgId) : `${k.base}:msg:-`;
+    const msgKey = claimKey(k.base, options.clientMsgId);
     const reply = (await (this.redis.client as unknown as HistoryCommands).fengdaBeginTurn(
       k.history, k.seq, msgKey, options.contextTurns, options.dedupTtlSec, options.clientMsgId ? '1' : '0', PENDING, options.seqTtlSec ?? 7 * 24 * 3600,
     )) as [number, number | string, string[]?];
@@ -85,7 +85,7 @@ export class HistoryRepository {
   ): Promise<void> {
     const k = this.keys(tenantId, userId);
     await (this.redis.client as unknown as HistoryCommands).fengdaCompleteTurn(
-      k.history, k.seq, dedup ? this.messageKey(tenantId, userId, dedup.clientMsgId) : `${k.base}:msg:-`,
+      k.history, k.seq, claimKey(k.base, dedup?.clientMsgId),
       encodeTurn(turn), limits.maxTurns, limits.ttlSec, dedup ? '1' : '0', dedup?.response ?? '', dedup?.ttlSec ?? 0,
     );
   }
@@ -150,5 +150,11 @@ interface HistoryCommands {
 
 // How far out of seq order concurrent turns of one user can land in the list (one per turn in flight).
 const OUT_OF_ORDER_MARGIN = 8;
+
+/**
+ * The key remembering a clientMsgId's answer. Without one the scripts still get a key in the user's slot (they take
+ * three keys) that they never touch.
+ */
+const claimKey = (base: string, clientMsgId?: string): string => `${base}:msg:${clientMsgId ?? '-'}`;
 
 const escapeGlob = (value: string): string => value.replace(/[*?[\]\\]/g, '\\$&');

@@ -12,26 +12,33 @@ export type FakeLlmBehaviour =
   /** 200 with a body that is neither a completion nor an SSE stream of chunks. */
   | { kind: 'malformed'; stream?: boolean };
 
-/** One request as the fake received it. */
+type RequestBody = { model?: string; stream?: boolean; messages?: { role: string; content: string }[]; [key: string]: unknown };
+
+/** One request as the fake received it, and how it was answered. */
 export interface RecordedLlmRequest {
   at: number;
   method: string;
   path: string;
   headers: IncomingHttpHeaders;
-  body: { model?: string; stream?: boolean; messages?: { role: string; content: string }[]; [key: string]: unknown };
+  body: RequestBody;
+  /** The behaviour that answered it (absent for a path other than chat completions). */
+  answeredWith?: FakeLlmBehaviour['kind'];
 }
 
 /**
  * A local OpenAI-compatible `/v1/chat/completions` server (node:http, port 0) whose behaviour a
- * test sets per mode (`mode`) or per request (`enqueue`, first in first out). It records every
- * request and counts TCP connections, so tests can assert prompts, headers, call counts and
- * connection reuse.
+ * test sets per mode (`mode`), per request (`enqueue`, first in first out) or by the request's
+ * own body (`behaviourFor`, asked first). It records every request and counts TCP connections,
+ * so tests can assert prompts, headers, call counts and connection reuse. Used by the jest
+ * suites and by the built fault-injection suite (hence its place under scripts/).
  */
 export class FakeLlmServer {
   readonly requests: RecordedLlmRequest[] = [];
   /** TCP connections accepted so far. */
   connections = 0;
   mode: FakeLlmBehaviour = { kind: 'answer', text: 'fake answer' };
+  /** A behaviour chosen from the request body, before the script and the mode; undefined defers to them. */
+  behaviourFor?: (body: RequestBody) => FakeLlmBehaviour | undefined;
   private readonly script: FakeLlmBehaviour[] = [];
   private readonly sockets = new Set<Socket>();
 
@@ -84,15 +91,17 @@ export class FakeLlmServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
-    let body: RecordedLlmRequest['body'] = {};
+    let body: RequestBody = {};
     try {
-      body = JSON.parse(raw) as RecordedLlmRequest['body'];
+      body = JSON.parse(raw) as RequestBody;
     } catch {
       /* recorded as empty */
     }
-    this.requests.push({ at: Date.now(), method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
+    const recorded: RecordedLlmRequest = { at: Date.now(), method: req.method ?? '', path: req.url ?? '', headers: req.headers, body };
+    this.requests.push(recorded);
     if (req.method !== 'POST' || req.url !== '/v1/chat/completions') return json(res, 404, { error: { message: 'not found' } });
-    const behaviour = this.script.shift() ?? this.mode;
+    const behaviour = this.behaviourFor?.(body) ?? this.script.shift() ?? this.mode;
+    recorded.answeredWith = behaviour.kind;
     switch (behaviour.kind) {
       case 'stall':
         return; // never answered; close() destroys the socket
@@ -144,6 +153,8 @@ export const split = (text: string, n: number): string[] => {
 };
 
 const json = (res: ServerResponse, status: number, body: unknown): void => {
+  // The client may have given up during a delay (a fault case's caller timeout).
+  if (res.destroyed) return;
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 };
