@@ -8,7 +8,7 @@ import { appEnv, benchQueries, cleanup, prepareEnvironment, seedTenants } from '
 import { round } from './stats.js';
 import { runWsPhase } from './ws.js';
 
-// `npm run bench [-- --quick] [-- --json]`: builds, starts the gateway and the worker as
+// `npm run bench [-- --quick] [-- --json] [-- --rest-only]`: builds, starts the gateway and the worker as
 // production processes on a fresh database and Redis prefix, seeds tenants and users, and
 // measures throughput, latency at a fixed rate, a 15x burst and a soak. Results go to
 // bench/results/<timestamp>.json and .md; `--json` prints the JSON object only.
@@ -16,6 +16,8 @@ import { runWsPhase } from './ws.js';
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
 const jsonOnly = args.has('--json');
+/** Development aid: warm-up and the throughput phase only, printed to stderr; no report is written. */
+const restOnly = args.has('--rest-only');
 const log = (message: string): void => void process.stderr.write(`[bench] ${message}\n`);
 
 const PLAN = {
@@ -38,6 +40,12 @@ const worker = new AppProcess('worker', 'dist/apps/nlp-worker/src/main.js', proc
 const redis = new Redis(env.redisUrl, { protocol: 2 });
 const queueKey = (list: string): string => `{${env.prefix}:bull}:answer:${list}`;
 const queueDepth = async (): Promise<number> => (await redis.llen(queueKey('wait'))) + (await redis.llen(queueKey('active')));
+/** CPU time the Redis server has used (its own accounting, INFO cpu), in µs: it shares the cores too. */
+const redisCpuMicros = async (): Promise<number> => {
+  const info = await redis.info('cpu');
+  const field = (name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return Math.round((field('used_cpu_user') + field('used_cpu_sys')) * 1e6);
+};
 
 /**
  * Runs one load phase, measuring both processes' CPU and memory and the queue depth, and this
@@ -45,13 +53,13 @@ const queueDepth = async (): Promise<number> => (await redis.llen(queueKey('wait
  */
 const phase = async (name: string, run: () => Promise<LoadResult>): Promise<LoadResult & Record<string, unknown>> => {
   log(`${name}: running`);
-  const cpu0 = { gateway: gateway.cpuMicros(), worker: worker.cpuMicros(), bench: process.cpuUsage() };
+  const cpu0 = { gateway: gateway.cpuMicros(), worker: worker.cpuMicros(), bench: process.cpuUsage(), redis: await redisCpuMicros() };
   let maxDepth = 0;
   const sampler = setInterval(() => void queueDepth().then((d) => (maxDepth = Math.max(maxDepth, d))), 500);
   const result = await run();
   clearInterval(sampler);
   const benchCpu = process.cpuUsage(cpu0.bench);
-  const cpu = { gateway: gateway.cpuMicros() - cpu0.gateway, worker: worker.cpuMicros() - cpu0.worker, bench: benchCpu.user + benchCpu.system };
+  const cpu = { gateway: gateway.cpuMicros() - cpu0.gateway, worker: worker.cpuMicros() - cpu0.worker, bench: benchCpu.user + benchCpu.system, redis: (await redisCpuMicros()) - cpu0.redis };
   const turns = Math.max(1, result.ok);
   const out = {
     ...result,
@@ -59,12 +67,13 @@ const phase = async (name: string, run: () => Promise<LoadResult>): Promise<Load
     gatewayCpuUsPerTurn: Math.round(cpu.gateway / turns),
     workerCpuUsPerTurn: Math.round(cpu.worker / turns),
     loadGenCpuUsPerTurn: Math.round(cpu.bench / turns),
+    redisCpuUsPerTurn: Math.round(cpu.redis / turns),
     gatewayRssMiB: gateway.rssMiB(),
     workerRssMiB: worker.rssMiB(),
     maxQueueDepth: maxDepth,
     fallbackRate: round(result.fallbacks / turns, 3),
   };
-  log(`${name}: ${out.turnsPerSec} turns/s, p50 ${out.latency.p50} ms, p99 ${out.latency.p99} ms, errors ${out.errors}, ${out.cpuUsPerTurn} µs CPU/turn (load generator ${out.loadGenCpuUsPerTurn})`);
+  log(`${name}: ${out.turnsPerSec} turns/s, p50 ${out.latency.p50} ms, p99 ${out.latency.p99} ms, errors ${out.errors}, ${out.cpuUsPerTurn} µs CPU/turn (Redis ${out.redisCpuUsPerTurn}, load generator ${out.loadGenCpuUsPerTurn})`);
   return out;
 };
 
@@ -75,44 +84,48 @@ try {
 
   await runChatLoad(target, { connections: 32, durationSec: PLAN.warmupSec });
   const rest = await phase('rest', () => runChatLoad(target, PLAN.rest));
-  const fixed = await phase('fixed', () => runOpenLoop(target, { connections: 64, ...PLAN.fixed }));
+  if (restOnly) {
+    log(`rest: p95 ${rest.latency.p95} ms, max ${rest.latency.max} ms, gateway ${rest.gatewayCpuUsPerTurn} + worker ${rest.workerCpuUsPerTurn} µs/turn, queue depth ≤ ${rest.maxQueueDepth}`);
+  } else {
+    const fixed = await phase('fixed', () => runOpenLoop(target, { connections: 64, ...PLAN.fixed }));
 
-  const burstRate = PLAN.fixed.rate * PLAN.burst.multiplier;
-  const burst = await phase('burst', () => runOpenLoop(target, { connections: 256, rate: burstRate, durationSec: PLAN.burst.durationSec }));
-  const drainStart = Date.now();
-  while ((await queueDepth()) > 0 && Date.now() - drainStart < 120_000) await new Promise((r) => setTimeout(r, 100));
-  const drainSec = round((Date.now() - drainStart) / 1000);
+    const burstRate = PLAN.fixed.rate * PLAN.burst.multiplier;
+    const burst = await phase('burst', () => runOpenLoop(target, { connections: 256, rate: burstRate, durationSec: PLAN.burst.durationSec }));
+    const drainStart = Date.now();
+    while ((await queueDepth()) > 0 && Date.now() - drainStart < 120_000) await new Promise((r) => setTimeout(r, 100));
+    const drainSec = round((Date.now() - drainStart) / 1000);
 
-  const ws = await runWsPhase({ baseUrl: target.baseUrl, tokens: target.tokens, queries: target.queries, ...PLAN.ws, gateway, log });
-  log(`ws: ${ws.connections} sockets held, ${ws.pingsPerSocket} pings each, ${ws.turns} turns p99 ${ws.p99Ms} ms, gateway RSS ${ws.gatewayRssMiB} MiB`);
+    const ws = await runWsPhase({ baseUrl: target.baseUrl, tokens: target.tokens, queries: target.queries, ...PLAN.ws, gateway, log });
+    log(`ws: ${ws.connections} sockets held, ${ws.pingsPerSocket} pings each, ${ws.turns} turns p99 ${ws.p99Ms} ms, gateway RSS ${ws.gatewayRssMiB} MiB`);
 
-  const rssSamples: { t: number; gateway: number; worker: number }[] = [];
-  const soakStart = Date.now();
-  const rssTimer = setInterval(() => rssSamples.push({ t: round((Date.now() - soakStart) / 1000), gateway: gateway.rssMiB(), worker: worker.rssMiB() }), 5_000);
-  const soak = await phase('soak', () => runOpenLoop(target, { connections: 32, ...PLAN.soak }));
-  clearInterval(rssTimer);
-  // Growth is measured from the end of the first fifth (warm-up: JIT, pools, caches).
-  const baseline = rssSamples[Math.floor(rssSamples.length / 5)] ?? rssSamples[0];
-  const last = rssSamples[rssSamples.length - 1];
-  const growth = (key: 'gateway' | 'worker'): number => (baseline && last ? round(((last[key] - baseline[key]) / baseline[key]) * 100) : 0);
+    const rssSamples: { t: number; gateway: number; worker: number }[] = [];
+    const soakStart = Date.now();
+    const rssTimer = setInterval(() => rssSamples.push({ t: round((Date.now() - soakStart) / 1000), gateway: gateway.rssMiB(), worker: worker.rssMiB() }), 5_000);
+    const soak = await phase('soak', () => runOpenLoop(target, { connections: 32, ...PLAN.soak }));
+    clearInterval(rssTimer);
+    // Growth is measured from the end of the first fifth (warm-up: JIT, pools, caches).
+    const baseline = rssSamples[Math.floor(rssSamples.length / 5)] ?? rssSamples[0];
+    const last = rssSamples[rssSamples.length - 1];
+    const growth = (key: 'gateway' | 'worker'): number => (baseline && last ? round(((last[key] - baseline[key]) / baseline[key]) * 100) : 0);
 
-  const report = {
-    runAt: new Date().toISOString(),
-    quick,
-    machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
-    plan: PLAN,
-    rest: { turnsPerSec: rest.turnsPerSec, p50Ms: rest.latency.p50, p95Ms: rest.latency.p95, p99Ms: rest.latency.p99, maxMs: rest.latency.max, errors: rest.errors, fallbackRate: rest.fallbackRate, cpuUsPerTurn: rest.cpuUsPerTurn, gatewayCpuUsPerTurn: rest.gatewayCpuUsPerTurn, workerCpuUsPerTurn: rest.workerCpuUsPerTurn, gatewayRssMiB: rest.gatewayRssMiB, workerRssMiB: rest.workerRssMiB, maxQueueDepth: rest.maxQueueDepth },
-    fixed: { rate: PLAN.fixed.rate, turnsPerSec: fixed.turnsPerSec, p50Ms: fixed.latency.p50, p95Ms: fixed.latency.p95, p99Ms: fixed.latency.p99, maxMs: fixed.latency.max, errors: fixed.errors, cpuUsPerTurn: fixed.cpuUsPerTurn, loadGenCpuUsPerTurn: fixed.loadGenCpuUsPerTurn },
-    ws,
-    burst: { rate: burstRate, turnsPerSec: burst.turnsPerSec, errors: burst.errors, p50Ms: burst.latency.p50, p95Ms: burst.latency.p95, p99Ms: burst.latency.p99, maxMs: burst.latency.max, fallbackRate: burst.fallbackRate, maxQueueDepth: burst.maxQueueDepth, drainSec, loadGenCpuUsPerTurn: burst.loadGenCpuUsPerTurn },
-    soak: { rate: PLAN.soak.rate, durationSec: PLAN.soak.durationSec, turnsPerSec: soak.turnsPerSec, errors: soak.errors, p50Ms: soak.latency.p50, p95Ms: soak.latency.p95, p99Ms: soak.latency.p99, maxMs: soak.latency.max, rssGrowthPct: Math.max(growth('gateway'), growth('worker')), gatewayRssGrowthPct: growth('gateway'), workerRssGrowthPct: growth('worker'), rssSamples },
-  };
-  mkdirSync('bench/results', { recursive: true });
-  const stamp = report.runAt.replace(/[:.]/g, '-');
-  writeFileSync(`bench/results/${stamp}.json`, `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(`bench/results/${stamp}.md`, markdownReport(report));
-  if (jsonOnly) process.stdout.write(`${JSON.stringify(report)}\n`);
-  else process.stdout.write(markdownReport(report));
+    const report = {
+      runAt: new Date().toISOString(),
+      quick,
+      machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+      plan: PLAN,
+      rest: { turnsPerSec: rest.turnsPerSec, p50Ms: rest.latency.p50, p95Ms: rest.latency.p95, p99Ms: rest.latency.p99, maxMs: rest.latency.max, errors: rest.errors, fallbackRate: rest.fallbackRate, cpuUsPerTurn: rest.cpuUsPerTurn, gatewayCpuUsPerTurn: rest.gatewayCpuUsPerTurn, workerCpuUsPerTurn: rest.workerCpuUsPerTurn, redisCpuUsPerTurn: rest.redisCpuUsPerTurn, gatewayRssMiB: rest.gatewayRssMiB, workerRssMiB: rest.workerRssMiB, maxQueueDepth: rest.maxQueueDepth },
+      fixed: { rate: PLAN.fixed.rate, turnsPerSec: fixed.turnsPerSec, p50Ms: fixed.latency.p50, p95Ms: fixed.latency.p95, p99Ms: fixed.latency.p99, maxMs: fixed.latency.max, errors: fixed.errors, cpuUsPerTurn: fixed.cpuUsPerTurn, redisCpuUsPerTurn: fixed.redisCpuUsPerTurn, loadGenCpuUsPerTurn: fixed.loadGenCpuUsPerTurn },
+      ws,
+      burst: { rate: burstRate, turnsPerSec: burst.turnsPerSec, errors: burst.errors, p50Ms: burst.latency.p50, p95Ms: burst.latency.p95, p99Ms: burst.latency.p99, maxMs: burst.latency.max, fallbackRate: burst.fallbackRate, maxQueueDepth: burst.maxQueueDepth, drainSec, loadGenCpuUsPerTurn: burst.loadGenCpuUsPerTurn },
+      soak: { rate: PLAN.soak.rate, durationSec: PLAN.soak.durationSec, turnsPerSec: soak.turnsPerSec, errors: soak.errors, p50Ms: soak.latency.p50, p95Ms: soak.latency.p95, p99Ms: soak.latency.p99, maxMs: soak.latency.max, rssGrowthPct: Math.max(growth('gateway'), growth('worker')), gatewayRssGrowthPct: growth('gateway'), workerRssGrowthPct: growth('worker'), rssSamples },
+    };
+    mkdirSync('bench/results', { recursive: true });
+    const stamp = report.runAt.replace(/[:.]/g, '-');
+    writeFileSync(`bench/results/${stamp}.json`, `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(`bench/results/${stamp}.md`, markdownReport(report));
+    if (jsonOnly) process.stdout.write(`${JSON.stringify(report)}\n`);
+    else process.stdout.write(markdownReport(report));
+  }
 } finally {
   await Promise.all([gateway.stop(), worker.stop()]);
   redis.disconnect();

@@ -12,6 +12,10 @@ export interface RuntimeConfig {
   bodyLimit: number;
   /** How many answer jobs one worker process runs at once. */
   workerConcurrency: number;
+  /** Most turns of one tenant in one answer job (see AnswerDispatcher). */
+  answerBatchMaxSize: number;
+  /** Unanswered answer jobs per tenant per gateway before further turns wait to share the next job. */
+  answerBatchMaxInFlight: number;
   /** How long a draining process may take to finish in-flight work. */
   shutdownGraceMs: number;
   /** Shed new turns when the oldest waiting answer job is older than this (queue lag). */
@@ -33,6 +37,8 @@ export const readRuntimeConfig = (env: EnvReader): RuntimeConfig => {
     host: env.string('HOST', '0.0.0.0'),
     bodyLimit: env.int('BODY_LIMIT_BYTES', 64 * 1024, 1024, 50 * 1024 * 1024),
     workerConcurrency: env.int('WORKER_CONCURRENCY', 64, 1, 1000),
+    answerBatchMaxSize: env.int('ANSWER_BATCH_MAX_SIZE', 32, 1, 1000),
+    answerBatchMaxInFlight: env.int('ANSWER_BATCH_MAX_IN_FLIGHT', 2, 1, 1000),
     shutdownGraceMs: env.int('SHUTDOWN_GRACE_MS', 25_000, 0, 600_000),
     admissionMaxLagMs: env.int('ADMISSION_MAX_LAG_MS', 1_000, 10, 600_000),
     admissionMaxDepth: env.int('ADMISSION_MAX_DEPTH', 50_000, 1, 10_000_000),

@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Queue } from 'bullmq';
 import { Clock, DomainError, ErrorCode, type AnswerSource } from '#common';
 import { AuditRecorder } from '#audit';
 import { MetricsService } from '#metrics';
 import { LOGGER, LogContexts, maskPii, type Logger } from '#observability';
-import { JobName, QueueName, type AnswerReply, type AnswerTurnPayload, type ContextTurn } from '#queue';
+import type { AnswerReply, AnswerTurnPayload, ContextTurn } from '#queue';
 import { DEADLINE_EXCEEDED, raceDeadline } from '#resilience';
 import { HistoryRepository, PENDING, type StoredTurn } from '#sessions';
 import type { TenantSnapshot } from '#tenancy';
 import { AdmissionService } from './admission.service.js';
+import { AnswerDispatcher } from './answer-dispatcher.service.js';
 import { ReplyBusService } from './reply-bus.service.js';
 
 /** The public answer to one chat turn. */
@@ -51,7 +50,7 @@ export class ChatTurnService {
   constructor(
     private readonly history: HistoryRepository,
     private readonly replies: ReplyBusService,
-    @InjectQueue(QueueName.Answer) private readonly answerQueue: Queue<AnswerTurnPayload>,
+    private readonly dispatcher: AnswerDispatcher,
     private readonly audit: AuditRecorder,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
@@ -140,12 +139,14 @@ export class ChatTurnService {
   }
 
   /** Enqueues the job and waits for the reply until the deadline; null means "answer the fallback". */
-  private async askWorker(_tenant: TenantSnapshot, payload: AnswerTurnPayload, options: ChatTurnOptions): Promise<AnswerReply | null> {
+  private async askWorker(tenant: TenantSnapshot, payload: AnswerTurnPayload, options: ChatTurnOptions): Promise<AnswerReply | null> {
     const waiter = this.replies.expect(payload.turnId, options.onDelta);
     const aborted = abortPromise(options.signal);
+    // A tenant with a language model streams its answers: its turns never wait to share a job.
+    const turn = this.dispatcher.dispatch(payload, !tenant.config.llm);
     try {
       // BullMQ's connection waits for Redis indefinitely: the enqueue, too, must end at the deadline.
-      const enqueued = await raceDeadline(this.answerQueue.add(JobName.AnswerTurn, payload), payload.deadlineAt - this.clock.now());
+      const enqueued = await raceDeadline(turn.enqueued, payload.deadlineAt - this.clock.now());
       if (enqueued === DEADLINE_EXCEEDED) return null;
       const reply = await raceDeadline(Promise.race([waiter.reply, aborted.promise]), payload.deadlineAt - this.clock.now());
       if (reply === ABORTED) {
@@ -159,6 +160,7 @@ export class ChatTurnService {
       return null;
     } finally {
       waiter.cancel();
+      turn.settle();
       aborted.dispose();
     }
   }

@@ -62,13 +62,18 @@ export class ReplyBusService implements OnModuleInit {
   }
 
   private dispatch(raw: string): void {
-    let message: ReplyMessage;
+    let parsed: ReplyMessage | ReplyMessage[];
     try {
-      message = JSON.parse(raw) as ReplyMessage;
+      parsed = JSON.parse(raw) as ReplyMessage | ReplyMessage[];
     } catch {
       this.logger.warn('ignored malformed reply');
       return;
     }
+    if (Array.isArray(parsed)) for (const message of parsed) this.deliver(message);
+    else this.deliver(parsed);
+  }
+
+  private deliver(message: ReplyMessage): void {
     // No waiter means the deadline already answered the fallback: the late reply is dropped.
     const waiter = this.waiting.get(message.turnId);
     if (!waiter) return;

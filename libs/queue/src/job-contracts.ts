@@ -13,6 +13,8 @@ export enum QueueName {
 /** Job names; a handler's class is named after its job. */
 export enum JobName {
   AnswerTurn = 'AnswerTurn',
+  /** Several turns of one tenant that gathered on a gateway while its earlier job was being answered. */
+  AnswerBatch = 'AnswerBatch',
   RecordAudit = 'RecordAudit',
   NotifyHandoff = 'NotifyHandoff',
   /** Hourly: fans out one PurgeExpiredAudit per tenant. */
@@ -44,6 +46,15 @@ export interface AnswerTurnPayload {
   /** W3C traceparent of the gateway's hop: the worker's log lines carry the same trace id. */
   traceparent?: string;
   confidenceThreshold: number | null;
+}
+
+/**
+ * Turns of one tenant sent as one job (see the gateway's AnswerDispatcher): each turn is answered as if it were its
+ * own AnswerTurn job, and the replies to one gateway travel together as one array message on its channel.
+ */
+export interface AnswerBatchPayload {
+  tenantId: string;
+  turns: AnswerTurnPayload[];
 }
 
 /** One audit record; `eventId` makes its insertion idempotent. */
@@ -111,6 +122,7 @@ export interface PurgeExpiredAuditPayload {
 /** Every job's payload by name: handlers are typed with `JobOf<…>`. */
 export interface JobPayloads {
   [JobName.AnswerTurn]: AnswerTurnPayload;
+  [JobName.AnswerBatch]: AnswerBatchPayload;
   [JobName.RecordAudit]: RecordAuditPayload;
   [JobName.NotifyHandoff]: NotifyHandoffPayload;
   [JobName.AuditRetentionSweep]: AuditRetentionSweepPayload;
@@ -130,8 +142,9 @@ export interface AnswerReply {
 }
 
 /**
- * What travels on a gateway instance's reply channel: zero or more `delta`s (streamed text, in
- * order) and then exactly one `final`.
+ * What travels on a gateway instance's reply channel, per turn: zero or more `delta`s (streamed text, in order) and
+ * then exactly one `final`. A message is one ReplyMessage (AnswerTurn jobs) or an array of them, in order (the turns
+ * of an AnswerBatch job answered in the same event-loop turn).
  */
 export type ReplyMessage = { kind: 'delta'; turnId: string; text: string } | ({ kind: 'final' } & AnswerReply);
 

@@ -10,7 +10,7 @@ import { assertTenantHeader } from './tenant-header.js';
 /**
  * Chat routes: the end-user JWT alone routes the turn. The tenant comes from the in-memory
  * cache, so an authenticated turn costs no database query; revocation is one Redis GET and
- * admission (the tenant's and the user's rate limits) one script call. Every route behind
+ * admission (the tenant's and the user's rate limits) one script call, sent together. Every route behind
  * this guard is a chat turn, which is why admission lives here: REST and SSE get it alike.
  */
 @Injectable()
@@ -32,8 +32,13 @@ export class EndUserGuard implements CanActivate {
     if (!tenant) throw new DomainError(ErrorCode.TenantNotFound, 'tenant not found');
     if (tenant.status !== 'active') throw new DomainError(ErrorCode.TenantDisabled, 'tenant is disabled');
     assertTenantHeader(request, tenant.id);
-    await this.revocations.assertNotRevoked(claims);
-    await this.limiter.admit(tenant.id, claims.userId, tenant.config.rateLimit);
+    // Independent checks, so one round trip for both; a revoked token is refused before a rate limit is reported.
+    const [revocation, admission] = await Promise.allSettled([
+      this.revocations.assertNotRevoked(claims),
+      this.limiter.admit(tenant.id, claims.userId, tenant.config.rateLimit),
+    ]);
+    if (revocation.status === 'rejected') throw revocation.reason;
+    if (admission.status === 'rejected') throw admission.reason;
     request.principal = { kind: 'endUser', tenant, claims };
     return true;
   }

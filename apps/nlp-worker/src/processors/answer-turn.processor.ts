@@ -1,17 +1,19 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { AnswerEngineService } from '#answer-engine';
 import { Clock } from '#common';
 import { AppConfig } from '#config';
 import { MetricsService } from '#metrics';
 import { continueTrace, LOGGER, LogContexts, type Logger } from '#observability';
-import { JOB_LOCKS, JobName, QueueName, type AnswerTurnPayload, type ReplyMessage } from '#queue';
+import { JOB_LOCKS, JobName, QueueName, type AnswerBatchPayload, type AnswerTurnPayload, type ReplyMessage } from '#queue';
 import { RedisService } from '#redis';
 import { TurnCancellations } from './turn-cancellations.service.js';
 
 /**
- * Answers one chat turn and publishes the reply to the gateway instance that waits for it.
+ * Answers chat turns (one per AnswerTurn job, several of one tenant per AnswerBatch job) and publishes each reply to
+ * the gateway instance that waits for it.
  * A job whose deadline has passed is dropped: the customer already got the fallback (so is a dead
  * worker's job when BullMQ hands it back, see JOB_LOCKS).
  */
@@ -33,20 +35,38 @@ export class AnswerTurnProcessor extends WorkerHost implements OnApplicationBoot
     this.worker.concurrency = this.config.runtime.workerConcurrency;
   }
 
-  async process(job: Job<AnswerTurnPayload>): Promise<void> {
-    if (job.name !== JobName.AnswerTurn) throw new Error(`no handler for job ${job.name}`);
-    const data = job.data;
+  async process(job: Job<AnswerTurnPayload | AnswerBatchPayload>): Promise<void> {
+    if (job.name === JobName.AnswerTurn) {
+      const data = job.data as AnswerTurnPayload;
+      return this.answerTurn(job.id, data, (message) => this.redis.client.publish(data.replyTo, JSON.stringify(message)));
+    }
+    if (job.name === JobName.AnswerBatch) {
+      const { tenantId, turns } = job.data as AnswerBatchPayload;
+      // A job is one tenant's: a batch that mixes tenants (or is not a batch) is refused, not answered.
+      if (!Array.isArray(turns) || turns.some((turn) => turn?.tenantId !== tenantId)) {
+        throw new UnrecoverableError('an answer batch must carry turns of its own tenant only');
+      }
+      const outbox = new ReplyOutbox(this.redis.client);
+      // One turn failing does not stop the others; the job then fails as a single turn's would.
+      const outcomes = await Promise.allSettled(turns.map((turn) => this.answerTurn(job.id, turn, (message) => outbox.publish(turn.replyTo, message))));
+      const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+      if (failed) throw failed.reason;
+      return;
+    }
+    throw new Error(`no handler for job ${job.name}`);
+  }
+
+  private async answerTurn(jobId: string | undefined, data: AnswerTurnPayload, publish: (message: ReplyMessage) => Promise<unknown>): Promise<void> {
     // The worker is the next hop of the gateway's trace: same trace id in both apps' logs.
     const trace = continueTrace(data.traceparent);
     const started = performance.now();
-    await LogContexts.run({ tenantId: data.tenantId, requestId: data.requestId, jobId: job.id, traceId: trace.traceId }, async () => {
+    await LogContexts.run({ tenantId: data.tenantId, requestId: data.requestId, jobId, traceId: trace.traceId }, async () => {
       if (this.clock.now() >= data.deadlineAt) {
         this.metrics.droppedJobs.inc();
         this.logger.info({ lateMs: this.clock.now() - data.deadlineAt }, 'answer job past its deadline; dropped');
         return;
       }
       const turn = this.cancellations.track(data.turnId, data.deadlineAt, this.clock.now());
-      const publish = (message: ReplyMessage): Promise<number> => this.redis.client.publish(data.replyTo, JSON.stringify(message));
       let result;
       try {
         result = await this.engine.answer({
@@ -75,5 +95,30 @@ export class AnswerTurnProcessor extends WorkerHost implements OnApplicationBoot
       this.metrics.jobDuration.observe({ queue: QueueName.Answer, outcome: result.source }, (performance.now() - started) / 1000);
       this.logger.debug({ source: result.source }, 'answer job done');
     });
+  }
+}
+
+/**
+ * The replies of one batch job: messages for one channel published in the same event-loop turn leave as one array
+ * message (one PUBLISH, one message for the gateway to parse), in order.
+ */
+class ReplyOutbox {
+  private readonly queued = new Map<string, { messages: ReplyMessage[]; sent: Promise<number> }>();
+
+  constructor(private readonly client: Redis) {}
+
+  publish(channel: string, message: ReplyMessage): Promise<number> {
+    let entry = this.queued.get(channel);
+    if (!entry) {
+      const messages: ReplyMessage[] = [];
+      const sent = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.queued.delete(channel);
+        return this.client.publish(channel, JSON.stringify(messages));
+      });
+      entry = { messages, sent };
+      this.queued.set(channel, entry);
+    }
+    entry.messages.push(message);
+    return entry.sent;
   }
 }

@@ -1,0 +1,125 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { Queue, type Job } from 'bullmq';
+import { AppConfig } from '#config';
+import { JobName, type AnswerBatchPayload, type AnswerTurnPayload } from '#queue';
+import { AnswerDispatcher } from './answer-dispatcher.service.js';
+
+type AnswerJob = Job<AnswerTurnPayload | AnswerBatchPayload>;
+
+// A real BullMQ queue on the test run's Redis prefix, under a name of its own (no worker takes its jobs).
+describe('AnswerDispatcher', () => {
+  let queue: Queue<AnswerTurnPayload | AnswerBatchPayload>;
+  const dispatcher = (maxInFlight: number, maxSize: number): AnswerDispatcher =>
+    new AnswerDispatcher(queue, AppConfig.fromEnv({ ANSWER_BATCH_MAX_IN_FLIGHT: String(maxInFlight), ANSWER_BATCH_MAX_SIZE: String(maxSize) }));
+  const deadlineAt = Date.now() + 600_000;
+  const turn = (tenantId: string, n: number): AnswerTurnPayload => ({
+    tenantId,
+    userId: `u${n}`,
+    turnId: `${tenantId}-turn-${n}`,
+    query: `question ${n}`,
+    history: [],
+    deadlineAt,
+    replyTo: 'reply-channel',
+    requestId: `r${n}`,
+    confidenceThreshold: null,
+  });
+  /** The queued jobs in the order they were added, as [name, turn ids]. */
+  const queued = async (): Promise<[string, string[]][]> => {
+    const jobs: AnswerJob[] = (await queue.getJobs(['wait'])).sort((a, b) => a.timestamp - b.timestamp || Number(a.id) - Number(b.id));
+    return jobs.map((j) => [j.name, 'turns' in j.data ? j.data.turns.map((t) => t.turnId) : [j.data.turnId]]);
+  };
+  const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 30));
+
+  beforeAll(() => {
+    queue = new Queue('answer-dispatcher-spec', {
+      connection: { url: process.env.FENGDA_TEST_REDIS_URL, protocol: 2 },
+      prefix: `{${process.env.FENGDA_TEST_REDIS_PREFIX}:bull}`,
+    });
+  });
+  afterEach(async () => {
+    await queue.obliterate({ force: true });
+  });
+  afterAll(async () => {
+    await queue.close();
+  });
+
+  it('sends a lone turn at once as its own AnswerTurn job', async () => {
+    const sent = dispatcher(1, 10).dispatch(turn('t1', 1));
+    await sent.enqueued;
+    expect(await queued()).toEqual([[JobName.AnswerTurn, ['t1-turn-1']]]);
+  });
+
+  it("holds a tenant's turns while its jobs are unanswered, then sends them together, one tenant per job", async () => {
+    const d = dispatcher(1, 10);
+    const first = d.dispatch(turn('t1', 1));
+    await first.enqueued;
+    const waiting = [2, 3, 4].map((n) => d.dispatch(turn('t1', n)));
+    // Another tenant's lane is its own: not held by t1's unanswered job.
+    await d.dispatch(turn('t2', 5)).enqueued;
+    await tick();
+    expect(d.waiting).toBe(3);
+    expect(await queued()).toEqual([
+      [JobName.AnswerTurn, ['t1-turn-1']],
+      [JobName.AnswerTurn, ['t2-turn-5']],
+    ]);
+
+    first.settle();
+    await Promise.all(waiting.map((w) => w.enqueued));
+    expect(d.waiting).toBe(0);
+    const jobs = await queued();
+    expect(jobs[2]).toEqual([JobName.AnswerBatch, ['t1-turn-2', 't1-turn-3', 't1-turn-4']]);
+    const batch = (await queue.getJobs(['wait'])).find((j) => j.name === JobName.AnswerBatch)!;
+    expect(batch.data).toEqual({ tenantId: 't1', turns: [turn('t1', 2), turn('t1', 3), turn('t1', 4)] });
+  });
+
+  it('releases a batch only when every turn in it has settled, and caps its size', async () => {
+    const d = dispatcher(1, 2);
+    const first = d.dispatch(turn('t1', 1));
+    await first.enqueued;
+    const rest = [2, 3, 4, 5].map((n) => d.dispatch(turn('t1', n)));
+    first.settle();
+    await tick();
+    // One job of at most two turns left; the others wait for it.
+    expect((await queued()).slice(1)).toEqual([[JobName.AnswerBatch, ['t1-turn-2', 't1-turn-3']]]);
+    rest[0]!.settle();
+    await tick();
+    expect(await queued()).toHaveLength(2);
+    rest[1]!.settle();
+    await Promise.all([rest[2]!.enqueued, rest[3]!.enqueued]);
+    expect((await queued()).slice(2)).toEqual([[JobName.AnswerBatch, ['t1-turn-4', 't1-turn-5']]]);
+  });
+
+  it('lets up to the in-flight limit of jobs go before holding turns', async () => {
+    const d = dispatcher(2, 10);
+    await d.dispatch(turn('t1', 1)).enqueued;
+    await d.dispatch(turn('t1', 2)).enqueued;
+    d.dispatch(turn('t1', 3));
+    await tick();
+    expect((await queued()).map(([, ids]) => ids)).toEqual([['t1-turn-1'], ['t1-turn-2']]);
+    expect(d.waiting).toBe(1);
+  });
+
+  it('never sends a turn that was given up (deadline) while it waited', async () => {
+    const d = dispatcher(1, 10);
+    const first = d.dispatch(turn('t1', 1));
+    await first.enqueued;
+    const abandoned = d.dispatch(turn('t1', 2));
+    const kept = d.dispatch(turn('t1', 3));
+    abandoned.settle();
+    first.settle();
+    await kept.enqueued;
+    expect((await queued()).map(([, ids]) => ids)).toEqual([['t1-turn-1'], ['t1-turn-3']]);
+  });
+
+  it("sends a language-model tenant's turns at once, whatever is in flight", async () => {
+    const d = dispatcher(1, 10);
+    await d.dispatch(turn('t1', 1)).enqueued;
+    await d.dispatch(turn('t1', 2), false).enqueued;
+    await d.dispatch(turn('t1', 3), false).enqueued;
+    expect(await queued()).toEqual([
+      [JobName.AnswerTurn, ['t1-turn-1']],
+      [JobName.AnswerTurn, ['t1-turn-2']],
+      [JobName.AnswerTurn, ['t1-turn-3']],
+    ]);
+  });
+});
