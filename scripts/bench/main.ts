@@ -5,7 +5,7 @@ import { runOpenLoop } from './open-loop.js';
 import { AppProcess, waitForOk } from './processes.js';
 import { markdownReport } from './report.js';
 import { appEnv, benchQueries, cleanup, prepareEnvironment, seedTenants } from './setup.js';
-import { round } from './stats.js';
+import { round, rssGrowth } from './stats.js';
 import { runWsPhase } from './ws.js';
 
 // `npm run bench [-- --quick] [-- --json] [-- --rest-only]`: builds, starts the gateway and the worker as
@@ -103,10 +103,7 @@ try {
     const rssTimer = setInterval(() => rssSamples.push({ t: round((Date.now() - soakStart) / 1000), gateway: gateway.rssMiB(), worker: worker.rssMiB() }), 5_000);
     const soak = await phase('soak', () => runOpenLoop(target, { connections: 32, ...PLAN.soak }));
     clearInterval(rssTimer);
-    // Growth is measured from the end of the first fifth (warm-up: JIT, pools, caches).
-    const baseline = rssSamples[Math.floor(rssSamples.length / 5)] ?? rssSamples[0];
-    const last = rssSamples[rssSamples.length - 1];
-    const growth = (key: 'gateway' | 'worker'): number => (baseline && last ? round(((last[key] - baseline[key]) / baseline[key]) * 100) : 0);
+    const growth = { gateway: rssGrowth(rssSamples.map((s) => s.gateway)), worker: rssGrowth(rssSamples.map((s) => s.worker)) };
 
     const report = {
       runAt: new Date().toISOString(),
@@ -117,7 +114,7 @@ try {
       fixed: { rate: PLAN.fixed.rate, turnsPerSec: fixed.turnsPerSec, p50Ms: fixed.latency.p50, p95Ms: fixed.latency.p95, p99Ms: fixed.latency.p99, maxMs: fixed.latency.max, errors: fixed.errors, cpuUsPerTurn: fixed.cpuUsPerTurn, redisCpuUsPerTurn: fixed.redisCpuUsPerTurn, loadGenCpuUsPerTurn: fixed.loadGenCpuUsPerTurn },
       ws,
       burst: { rate: burstRate, turnsPerSec: burst.turnsPerSec, errors: burst.errors, p50Ms: burst.latency.p50, p95Ms: burst.latency.p95, p99Ms: burst.latency.p99, maxMs: burst.latency.max, fallbackRate: burst.fallbackRate, maxQueueDepth: burst.maxQueueDepth, drainSec, loadGenCpuUsPerTurn: burst.loadGenCpuUsPerTurn },
-      soak: { rate: PLAN.soak.rate, durationSec: PLAN.soak.durationSec, turnsPerSec: soak.turnsPerSec, errors: soak.errors, p50Ms: soak.latency.p50, p95Ms: soak.latency.p95, p99Ms: soak.latency.p99, maxMs: soak.latency.max, rssGrowthPct: Math.max(growth('gateway'), growth('worker')), gatewayRssGrowthPct: growth('gateway'), workerRssGrowthPct: growth('worker'), rssSamples },
+      soak: { rate: PLAN.soak.rate, durationSec: PLAN.soak.durationSec, turnsPerSec: soak.turnsPerSec, errors: soak.errors, p50Ms: soak.latency.p50, p95Ms: soak.latency.p95, p99Ms: soak.latency.p99, maxMs: soak.latency.max, rssGrowthPct: Math.max(growth.gateway.floor, growth.worker.floor), gatewayRssGrowthPct: growth.gateway.floor, workerRssGrowthPct: growth.worker.floor, gatewayRssGrowth: growth.gateway, workerRssGrowth: growth.worker, rssSamples },
     };
     mkdirSync('bench/results', { recursive: true });
     const stamp = report.runAt.replace(/[:.]/g, '-');
