@@ -213,7 +213,6 @@ export function buildIndexData(
       {
         sifA: o.sifA,
         shrinkage: o.semanticShrinkage,
-        extremes: o.semanticExtremes > 0,
         softNeighbors: o.softWeight > 0 ? o.softNeighbors : 0,
         softMinCosine: o.softMinCosine,
         softKnown: o.softKnown > 0,

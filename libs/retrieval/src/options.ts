@@ -68,14 +68,6 @@ export interface RetrievalOptions {
   /** Shrinkage (0..1) of the within-entry covariance towards the identity; 1 turns whitening off. */
   semanticShrinkage: number;
   /**
-   * 1: a sentence vector also holds the element-wise maximum and minimum of its words' vectors, next to the
-   * SIF-weighted mean (three times the dimensions, whitened together): the extremes keep what one telling word
-   * says, which averaging dilutes among the others. Only when the KB has enough phrasings per entry to whiten
-   * 300 dimensions; 0: mean only. On banking77 dev: 0.764/0.896 → 0.773/0.905 top-1/top-3 (with semanticWeight 3
-   * and semanticMinShare 0.2, retuned with it); the 10,000-entry build costs ~10–20% more CPU.
-   */
-  semanticExtremes: number;
-  /**
    * Weight of soft matches: a query word also matches the KB words nearest to it in the word-vector space, as a
    * feature weighted by this times the words' cosine. 0 disables it: on the evaluation sets it neither helped nor
    * hurt once the semantic score was on (it is kept for KBs whose wording differs more from their customers').
@@ -108,13 +100,12 @@ export const DEFAULT_OPTIONS: Readonly<RetrievalOptions> = Object.freeze({
   stopWordWeight: 0,
   cjkCharWeight: 0.3,
   spellingMinLength: 5,
-  semanticWeight: 3,
+  semanticWeight: 2,
   semanticPlainWeight: 0.5,
-  semanticMinShare: 0.2,
+  semanticMinShare: 0.3,
   semanticCoverageFull: 0.6,
   sifA: 0.001,
   semanticShrinkage: 0.3,
-  semanticExtremes: 1,
   softWeight: 0,
   softNeighbors: 3,
   softMinCosine: 0.5,

@@ -3,6 +3,7 @@ import { queryFeatures, type TermRewrite } from './features.js';
 import { buildIndexData, type IndexData, type KbDocument } from './index-builder.js';
 import { DEFAULT_OPTIONS, type RetrievalOptions } from './options.js';
 import { SearchScratch, type Scorer, type SemanticRerank } from './search-scratch.js';
+import { dotRow } from './semantic.js';
 import { sharedWordVectors, type WordVectors } from './word-vectors.js';
 
 export type { KbDocument } from './index-builder.js';
@@ -112,7 +113,8 @@ export class RetrievalIndex {
     if (encoded === undefined) return undefined;
     const { vector, coverage } = encoded;
     const scale = weight * Math.min(1, coverage / o.semanticCoverageFull);
-    return { minShare: o.semanticMinShare, score: (e) => scale * (1 + semantic.cosine(vector, e)) };
+    const centroids = semantic.centroids;
+    return { minShare: o.semanticMinShare, score: (e) => scale * (1 + dotRow(vector, centroids, e)) };
   }
 
   private scorer(): Scorer {

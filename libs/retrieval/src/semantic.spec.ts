@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { DEFAULT_CONFIDENCE_THRESHOLD } from './confidence.js';
 import { RetrievalIndex } from './retrieval-index.js';
-import { embeddingWords, SemanticIndex } from './semantic.js';
+import { dotRow, embeddingWords, SemanticIndex } from './semantic.js';
 import { CHINESE_KB, ENGLISH_KB, PARAPHRASES, UNRELATED } from './test-fixtures.js';
 import { sharedWordVectors, wordVectorsFrom } from './word-vectors.js';
 
@@ -82,10 +82,10 @@ describe('whitened sentence vectors (toy table)', () => {
 
   const texts = kb.flatMap((doc) => [doc.question, ...doc.similarQuestions]);
   const entryOf = Int32Array.from(kb.flatMap((doc, e) => [doc.question, ...doc.similarQuestions].map(() => e)));
-  const settings = { sifA: 0.001, shrinkage: 0.3, extremes: false, softNeighbors: 0, softMinCosine: 0.5, softKnown: false };
+  const settings = { sifA: 0.001, shrinkage: 0.3, softNeighbors: 0, softMinCosine: 0.5, softKnown: false };
   const nearest = (index: SemanticIndex, query: string): string => {
     const q = index.encode(query)!.vector;
-    const scores = kb.map((_, e) => index.cosine(q, e));
+    const scores = kb.map((_, e) => dotRow(q, index.centroids, e));
     return kb[scores.indexOf(Math.max(...scores))].id;
   };
 
@@ -105,7 +105,7 @@ describe('whitened sentence vectors (toy table)', () => {
     // Whitening discounts the wording dimension that varies inside entries, which misleads plain cosines here.
     const lostOverArrive = (index: SemanticIndex): number => {
       const q = index.encode('card gone')!.vector;
-      return index.cosine(q, 1) - index.cosine(q, 0);
+      return dotRow(q, index.centroids, 1) - dotRow(q, index.centroids, 0);
     };
     expect(lostOverArrive(whitened)).toBeGreaterThan(0);
     expect(lostOverArrive(off)).toBeLessThan(lostOverArrive(whitened));
@@ -117,72 +117,5 @@ describe('whitened sentence vectors (toy table)', () => {
     const index = new SemanticIndex(vectors, settings, texts, entryOf, kb.length, () => -1);
     expect(index.encode('银行卡丢了')).toBeUndefined();
     expect(index.encode('zzz qqq')).toBeUndefined();
-  });
-});
-
-describe('SemanticIndex extremes pooling', () => {
-  // "up" and "down" point in opposite directions; as rare words (rows past a padding of frequent ones) they get
-  // near-equal SIF weights, so they cancel in a mean: only the max/min parts tell "up down door" from "door".
-  const pad = Array.from({ length: 1000 }, (_, i) => `pad${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + (Math.floor(i / 26) % 26))}`);
-  const words = [...pad, 'up', 'down', 'open', 'close', 'door', 'box', 'lid', 'now', 'please', 'the'];
-  const vectors = wordVectorsFrom(words, [
-    ...pad.map(() => [0, 0, 0, 0, 1]),
-    [1, 0, 0, 0, 0],
-    [-1, 0, 0, 0, 0],
-    [0, 1, 0, 0, 0],
-    [0, -1, 0, 0, 0],
-    [0, 0, 1, 0, 0],
-    [0, 0, 0, 1, 0],
-    [0, 0, 0.5, 0.5, 0],
-    [0, 0.2, 0.2, 0.2, 0],
-    [0, 0.1, 0.3, 0, 0.1],
-    [0, 0, 0.1, 0.1, 0.3],
-  ]);
-  const kb = [
-    ['up down door', 'door up down', 'down up the door', 'please up down door', 'the door up down now', 'up down door now'],
-    ['door', 'the door', 'door now', 'please door', 'the door now', 'door please'],
-    ['box', 'the box', 'box now', 'please box', 'box lid', 'the box lid'],
-  ].map((phrasings) => [...phrasings, ...phrasings.map((p) => `${p} please`)]);
-  const texts = kb.flat();
-  const entryOf = Int32Array.from(kb.flatMap((phrasings, e) => phrasings.map(() => e)));
-  const settings = { sifA: 0.001, shrinkage: 0.3, extremes: true, softNeighbors: 0, softMinCosine: 0.5, softKnown: false };
-  const cosines = (index: SemanticIndex, query: string): number[] => {
-    const q = index.encode(query)!.vector;
-    return kb.map((_, e) => index.cosine(q, e));
-  };
-
-  it('adds max and min parts when the KB can be whitened in three times the dimensions', () => {
-    const index = new SemanticIndex(vectors, settings, texts, entryOf, kb.length, () => -1);
-    expect(index.extremes).toBe(true);
-    expect(index.dimensions).toBe(15);
-    expect(index.whitened).toBe(true);
-    const mean = new SemanticIndex(vectors, { ...settings, extremes: false }, texts, entryOf, kb.length, () => -1);
-    expect(mean.dimensions).toBe(5);
-  });
-
-  it('tells apart entries whose words cancel out in a mean', () => {
-    const index = new SemanticIndex(vectors, settings, texts, entryOf, kb.length, () => -1);
-    const mean = new SemanticIndex(vectors, { ...settings, extremes: false }, texts, entryOf, kb.length, () => -1);
-    const [withExtremes, meanOnly] = [index, mean].map((i) => cosines(i, 'down door up please'));
-    // The mean alone scores "up down door" and "door" alike; the extremes put the right one far ahead.
-    expect(Math.abs(meanOnly[0] - meanOnly[1])).toBeLessThan(0.05);
-    expect(withExtremes[0] - withExtremes[1]).toBeGreaterThan(0.5);
-    const plainDoor = cosines(index, 'the door');
-    expect(plainDoor[1]).toBeGreaterThan(plainDoor[0] + 0.5);
-  });
-
-  it('falls back to the mean when the KB has too few phrasings to whiten three times the dimensions', () => {
-    const few = kb.map((phrasings) => phrasings.slice(0, 4));
-    const index = new SemanticIndex(vectors, settings, few.flat(), Int32Array.from(few.flatMap((p, e) => p.map(() => e))), few.length, () => -1);
-    expect(index.extremes).toBe(false);
-    expect(index.dimensions).toBe(5);
-  });
-
-  it('whitens a centroid once, on first use, and gives the same cosine after', () => {
-    const index = new SemanticIndex(vectors, settings, texts, entryOf, kb.length, () => -1);
-    const q = index.encode('up down door')!.vector;
-    const first = index.cosine(q, 0);
-    expect(index.cosine(q, 0)).toBe(first);
-    expect(first).toBeGreaterThan(0.9);
   });
 });

@@ -1,5 +1,5 @@
 import { analyze, expandContractions, normalizeText } from './analyzer.js';
-import { CONTRACTIONS, STOP_WORDS } from './stop-words.js';
+import { CONTRACTIONS } from './stop-words.js';
 import type { WordVectors } from './word-vectors.js';
 
 /** Tunables of the sentence embeddings (subset of the index options). */
@@ -8,11 +8,6 @@ export interface SemanticSettings {
   readonly sifA: number;
   /** Shrinkage of the within-entry covariance towards a multiple of the identity (0..1); 1 disables whitening. */
   readonly shrinkage: number;
-  /**
-   * Whether a sentence vector also holds the element-wise maximum and minimum of its words' vectors (each part
-   * unit length), next to the SIF-weighted mean: three times the dimensions, so it is used only when whitening.
-   */
-  readonly extremes: boolean;
   /** Most KB words a query word is softly matched to. */
   readonly softNeighbors: number;
   /** Least cosine between a query word and a KB word for a soft match. */
@@ -77,28 +72,15 @@ function cholesky(a: Float64Array, d: number): Float64Array | undefined {
 
 /**
  * Sentence vectors for an index. A text's vector is the SIF-weighted sum of its words' vectors (frequent words
- * count little) — optionally concatenated with the element-wise maximum and minimum over its words ("power
- * means", Rücklé et al. 2018: the extremes keep what a single salient word says, which the mean dilutes) —
- * made unit length, centred on the KB's mean and whitened with the KB's within-entry covariance:
+ * count little), made unit length, centred on the KB's mean and whitened with the KB's within-entry covariance:
  * directions in which phrasings of one entry vary (wording) are shrunk, directions that separate entries are
  * stretched — a linear discriminant learned from the KB's own phrasings, with no training loop. Each entry is
  * represented by its whitened centroid; the score of an entry is the cosine between it and the query's vector.
  */
 export class SemanticIndex {
-  /** Dimensions of a sentence vector: the word vectors' or, with extremes pooling, three times that. */
   readonly dimensions: number;
-  /** Whether sentence vectors include max/min pooling (see {@link SemanticSettings.extremes}). */
-  readonly extremes: boolean;
-  /**
-   * Per entry: its mean phrasing vector until first scored, then its whitened unit centroid (zero when none of its
-   * phrasings has a vector). Whitening a centroid costs dimensions²/2 multiply-adds, so it is done on first use
-   * (see {@link cosine}): a 10,000-entry KB is built without whitening 10,000 centroids up front, and a query
-   * only pays for the entries it is the first to rank semantically.
-   */
-  private readonly centroids: Float32Array;
-  /** Whether an entry's row of `centroids` is already whitened. */
-  private readonly centroidReady: Uint8Array;
-  private readonly centroidScratch: Float64Array;
+  /** Whitened unit centroid per entry (zero when none of its phrasings has a vector). */
+  readonly centroids: Float32Array;
   private readonly mean: Float64Array;
   /** Cholesky factor L of the shrunk covariance S (whitening is x ↦ L⁻¹x); undefined: centring only. */
   private readonly factor: Float64Array | undefined;
@@ -117,40 +99,40 @@ export class SemanticIndex {
     entryCount: number,
     termId: (term: string) => number,
   ) {
+    const d = (this.dimensions = vectors.dimensions);
     const phrasings = phrasingTexts.length;
-    // Extremes triple the dimensions, so they need three times the phrasings to whiten. Unwhitened they did not pay
-    // (bitext dev, one question per entry: top-1 +0.5 but top-3 -0.8 points), so such KBs keep the mean alone.
-    this.extremes = settings.extremes && settings.shrinkage < 1 && canWhiten(phrasingEntry, entryCount, 3 * vectors.dimensions);
-    const d = (this.dimensions = this.extremes ? 3 * vectors.dimensions : vectors.dimensions);
+    const unit = new Float32Array(phrasings * d);
     const has = new Uint8Array(phrasings);
     const perEntry = new Int32Array(entryCount);
-    // Sums, then means, of each entry's unit phrasing vectors; whitened in place on first use (see cosine).
-    const centroids = (this.centroids = new Float32Array(entryCount * d));
+    const entryMean = new Float64Array(entryCount * d);
     const mean = (this.mean = new Float64Array(d));
     let withVector = 0;
-    // One Float64 scratch for every text: `average` then always sees one array type (and stays fast).
-    const v = new Float64Array(d);
     for (let p = 0; p < phrasings; p++) {
-      if (!this.unitVector(phrasingTexts[p], v)) continue;
+      const v = unit.subarray(p * d, (p + 1) * d);
+      if (this.average(phrasingTexts[p], v) === 0 || !normalize(v)) continue;
       has[p] = 1;
       withVector++;
       const e = phrasingEntry[p];
       perEntry[e]++;
-      const o = e * d;
       for (let i = 0; i < d; i++) {
-        centroids[o + i] += v[i];
+        entryMean[e * d + i] += v[i];
         mean[i] += v[i];
       }
     }
     if (withVector > 0) for (let i = 0; i < d; i++) mean[i] /= withVector;
     for (let e = 0; e < entryCount; e++) {
-      if (perEntry[e] > 0) for (let i = 0; i < d; i++) centroids[e * d + i] /= perEntry[e];
+      if (perEntry[e] > 0) for (let i = 0; i < d; i++) entryMean[e * d + i] /= perEntry[e];
     }
-    this.factor = this.whitening(phrasingTexts, has, phrasingEntry, perEntry);
+    this.factor = this.whitening(unit, has, phrasingEntry, perEntry, entryMean);
     this.whitened = this.factor !== undefined;
-    // Entries without a vector keep a zero row, already final.
-    this.centroidReady = Uint8Array.from(perEntry, (count) => (count === 0 ? 1 : 0));
-    this.centroidScratch = new Float64Array(d);
+
+    this.centroids = new Float32Array(entryCount * d);
+    const scratch = new Float64Array(d);
+    for (let e = 0; e < entryCount; e++) {
+      if (perEntry[e] === 0) continue;
+      for (let i = 0; i < d; i++) scratch[i] = entryMean[e * d + i];
+      if (this.transform(scratch)) this.centroids.set(scratch, e * d);
+    }
 
     const terms = settings.softNeighbors > 0 ? this.termVectorsOf(phrasingTexts, termId) : undefined;
     this.termIds = terms?.ids ?? new Int32Array(0);
@@ -162,8 +144,7 @@ export class SemanticIndex {
     phrasingTexts: readonly string[],
     termId: (term: string) => number,
   ): { ids: Int32Array; vectors: Float32Array } {
-    const { vectors } = this;
-    const d = vectors.dimensions;
+    const { vectors, dimensions: d } = this;
     const sums = new Map<number, Float32Array>();
     for (const text of phrasingTexts) {
       for (const word of embeddingWords(text)) {
@@ -196,10 +177,11 @@ export class SemanticIndex {
    * few phrasings per entry to estimate it (e.g. one question per entry), and then vectors are only centred.
    */
   private whitening(
-    phrasingTexts: readonly string[],
+    unit: Float32Array,
     has: Uint8Array,
     phrasingEntry: Int32Array,
     perEntry: Int32Array,
+    entryMean: Float64Array,
   ): Float64Array | undefined {
     const d = this.dimensions;
     const s = this.settings.shrinkage;
@@ -208,52 +190,20 @@ export class SemanticIndex {
     for (let p = 0; p < has.length; p++) if (has[p] && perEntry[phrasingEntry[p]] > 1) residuals.push(p);
     if (residuals.length < MIN_RESIDUALS_PER_DIMENSION * d) return undefined;
     const step = Math.max(1, residuals.length / MAX_RESIDUALS);
-    const count = Math.ceil(residuals.length / step);
-    // Residuals stored dimension-major, so each covariance cell is one dot product over contiguous memory. The
-    // sampled phrasings are encoded again rather than all phrasing vectors kept (tens of MB for a large KB).
-    const r = new Float64Array(d * count);
-    const v = new Float64Array(d);
-    const entryMean = this.centroids;
-    for (let n = 0; n < count; n++) {
-      const p = residuals[Math.floor(n * step)];
+    const cov = new Float64Array(d * d);
+    const r = new Float64Array(d);
+    let count = 0;
+    for (let at = 0; at < residuals.length; at += step) {
+      const p = residuals[Math.floor(at)];
       const e = phrasingEntry[p];
-      this.unitVector(phrasingTexts[p], v);
       // Unbiased within-entry deviation: an entry with k phrasings loses one degree of freedom to its mean.
       const scale = Math.sqrt(perEntry[e] / (perEntry[e] - 1));
-      for (let i = 0; i < d; i++) r[i * count + n] = (v[i] - entryMean[e * d + i]) * scale;
-    }
-    const cov = new Float64Array(d * d);
-    for (let i = 0; i < d; i++) {
-      const oi = i * count;
-      let j = 0;
-      // Four cells per pass over row i: each residual value of dimension i is loaded once for four products.
-      for (; j + 3 <= i; j += 4) {
-        const o0 = j * count;
-        const o1 = o0 + count;
-        const o2 = o1 + count;
-        const o3 = o2 + count;
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        for (let n = 0; n < count; n++) {
-          const x = r[oi + n];
-          s0 += x * r[o0 + n];
-          s1 += x * r[o1 + n];
-          s2 += x * r[o2 + n];
-          s3 += x * r[o3 + n];
-        }
-        cov[i * d + j] = s0;
-        cov[i * d + j + 1] = s1;
-        cov[i * d + j + 2] = s2;
-        cov[i * d + j + 3] = s3;
+      for (let i = 0; i < d; i++) r[i] = (unit[p * d + i] - entryMean[e * d + i]) * scale;
+      for (let i = 0; i < d; i++) {
+        const ri = r[i];
+        for (let j = 0; j <= i; j++) cov[i * d + j] += ri * r[j];
       }
-      for (; j <= i; j++) {
-        const oj = j * count;
-        let sum = 0;
-        for (let n = 0; n < count; n++) sum += r[oi + n] * r[oj + n];
-        cov[i * d + j] = sum;
-      }
+      count++;
     }
     let trace = 0;
     for (let i = 0; i < d; i++) trace += cov[i * d + i] / count;
@@ -283,51 +233,32 @@ export class SemanticIndex {
     return normalize(v);
   }
 
-  /** Unit (unwhitened) sentence vector of `text` into `out`; false when none of its words has a vector. */
-  private unitVector(text: string, out: Float64Array): boolean {
-    out.fill(0);
-    return this.average(text, out) > 0 && normalize(out);
-  }
-
   /**
-   * SIF-weighted sum of the word vectors of `text` into `out` (with extremes, followed by the element-wise max and
-   * min, each part unit length). Returns the share of the text's weight that has vectors (0 when none): words
-   * without a vector (other than stop-words), and Chinese characters, count as rare words, so a sentence vector
-   * built from two known words out of ten is trusted accordingly.
+   * SIF-weighted sum of the word vectors of `text` into `out`. Returns the share of the text's weight that has
+   * vectors (0 when none): words without a vector, and Chinese characters, count as rare words, so a sentence
+   * vector built from two known words out of ten is trusted accordingly.
    */
-  private average(text: string, out: Float64Array): number {
+  private average(text: string, out: Float32Array | Float64Array): number {
     const { vectors, settings } = this;
     const data = vectors.data;
-    const d = vectors.dimensions;
+    const d = this.dimensions;
     const a = settings.sifA;
-    const extremes = this.extremes;
     let known = 0;
     let total = 0;
     for (const word of embeddingWords(text)) {
       const row = vectors.row(word);
       if (row < 0) {
-        // The table lacks some function words ("i", "a"): frequent words weigh next to nothing, not like rare ones.
-        if (!STOP_WORDS.has(word)) total += 1;
+        total += 1;
         continue;
       }
       const p = 1 / ((row + 1) * ZIPF_NORMALIZER);
       const w = a / (a + p);
       const o = row * d;
       for (let i = 0; i < d; i++) out[i] += w * data[o + i];
-      if (extremes) {
-        const first = known === 0;
-        for (let i = 0; i < d; i++) {
-          const x = data[o + i];
-          if (first || x > out[d + i]) out[d + i] = x;
-          if (first || x < out[2 * d + i]) out[2 * d + i] = x;
-        }
-      }
       known += w;
       total += w;
     }
     if (known === 0) return 0;
-    // Each part unit length, so that the mean and the extremes count alike before whitening.
-    if (extremes) for (let part = 0; part < 3; part++) normalize(out.subarray(part * d, (part + 1) * d));
     const cjk = text.match(CJK_CHARS)?.length ?? 0;
     return known / (total + CJK_CHAR_WEIGHT * cjk);
   }
@@ -341,20 +272,6 @@ export class SemanticIndex {
     const coverage = this.average(text, v);
     if (coverage === 0 || !normalize(v) || !this.transform(v)) return undefined;
     return { vector: Float32Array.from(v), coverage };
-  }
-
-  /** Cosine between a query vector from {@link encode} and entry `entry`'s whitened centroid. */
-  cosine(query: Float32Array, entry: number): number {
-    const d = this.dimensions;
-    if (this.centroidReady[entry] === 0) {
-      const v = this.centroidScratch;
-      const row = this.centroids.subarray(entry * d, (entry + 1) * d);
-      for (let i = 0; i < d; i++) v[i] = row[i];
-      if (this.transform(v)) row.set(v);
-      else row.fill(0);
-      this.centroidReady[entry] = 1;
-    }
-    return dotRow(query, this.centroids, entry);
   }
 
   /**
@@ -391,7 +308,7 @@ export class SemanticIndex {
     if (cached !== undefined) return cached;
     const row = this.vectors.row(word);
     if (row < 0) return undefined;
-    const d = this.vectors.dimensions;
+    const d = this.dimensions;
     const q = this.vectors.data.slice(row * d, (row + 1) * d);
     if (!normalize(q)) return undefined;
     const { softNeighbors: k, softMinCosine: min } = this.settings;
@@ -414,15 +331,6 @@ export class SemanticIndex {
     this.softCache.set(word, matches);
     return matches;
   }
-}
-
-/** Whether the KB has enough phrasings beyond one per entry to estimate a `dimensions`-square covariance. */
-function canWhiten(phrasingEntry: Int32Array, entryCount: number, dimensions: number): boolean {
-  const perEntry = new Int32Array(entryCount);
-  for (let p = 0; p < phrasingEntry.length; p++) perEntry[phrasingEntry[p]]++;
-  let residuals = 0;
-  for (let e = 0; e < entryCount; e++) if (perEntry[e] > 1) residuals += perEntry[e];
-  return residuals >= MIN_RESIDUALS_PER_DIMENSION * dimensions;
 }
 
 /** Dot product of `q` with row `row` of `m`. */
