@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { summarize } from '../bench/stats.js';
 import type { FaultApp } from './apps.js';
 import { LoadRun, recoveredAt, startedBetween, type TurnRecord } from './load.js';
-import { logFindings, readLog, slowRequests } from './logs.js';
+import { logFindings, readLog, slowRequests, strayLineCount } from './logs.js';
 import { sleep } from './services.js';
 import { CaseBuilder, sec, type CaseResult, type Suite } from './suite.js';
 import { interleave, kbQueries, type SeededTenant } from './tenants.js';
@@ -78,6 +78,7 @@ const redisCase: FaultCase = {
     const c = new CaseBuilder(this.id, this.title, s.rate);
     const tenants = await s.seed([{ id: 'f-redis-a' }, { id: 'f-redis-b' }, { id: 'f-redis-c' }]);
     const pids = s.cluster.pids();
+    const strayBefore = strayLineCount(s.logFiles);
     const load = startLoad(s, 'redis', tenants, 26_000, false);
     await load.at(8_000);
     const killAt = c.fault('redis killed', load.t0);
@@ -109,6 +110,10 @@ const redisCase: FaultCase = {
     const slow = slowRequests(s.logFiles, killAt, Date.now(), s.deadlineMs + HANG_SLACK_MS);
     if (slow.count > 0) c.note(`The gateways' own request log agrees: ${slow.count} POST /v1/chat took over ${s.deadlineMs + HANG_SLACK_MS} ms server-side, e.g. ${slow.examples.join('; ')}.`);
     const odd = turns.filter((t) => t.status !== 200 && t.status !== 503);
+    // Every app logs the outage as JSON lines: nothing (BullMQ's `console.error` of an unheard `error` event, an
+    // ioredis dump) goes to stdout/stderr outside the log.
+    const stray = strayLineCount(s.logFiles) - strayBefore;
+    c.check('logs stay JSON', stray === 0, stray === 0 ? 'no line outside the JSON logs during the case' : `${stray} lines outside the JSON logs (see "Lines outside the apps' JSON logs")`);
     c.check('outage answered 200 (fallback) or 503 only', odd.length === 0, odd.length ? `other outcomes: ${JSON.stringify(countBy(odd, (t) => `${t.status} ${t.code ?? ''}`.trim()))}` : `${outage.filter((t) => t.status === 503).length} × 503, ${outage.filter((t) => t.status === 200).length} × 200 among turns in flight during the outage`);
     c.timing('no errors before the fault (turns done before the kill)', before.every((t) => t.status === 200), `${before.filter((t) => t.status !== 200).length} of ${before.length} failed`);
     c.timing('clients reconnected by themselves', backAt !== null && backAt - restartAt <= 10_000, backAt ? `every turn 200 and on time from ${sec(backAt - restartAt)} after the restart` : 'turns never all succeeded on time again');

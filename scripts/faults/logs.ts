@@ -72,6 +72,9 @@ export const nonJsonLines = (file: string): string[] =>
         .map((line) => line.slice(0, 300))
     : [];
 
+/** How many lines of these logs are not pino's (see nonJsonLines). */
+export const strayLineCount = (files: readonly string[]): number => files.reduce((n, file) => n + nonJsonLines(file).length, 0);
+
 /** The gateways' request log lines for /v1/chat slower than `ms` (server-side time). */
 export const slowRequests = (files: string[], from: number, to: number, ms: number): { count: number; examples: string[] } => {
   const slow = files

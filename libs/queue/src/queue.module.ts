@@ -1,7 +1,9 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { AppConfig } from '#config';
 import { QueueName } from './job-contracts.js';
+import { QueueErrorLogger } from './queue-error-logger.service.js';
 
 /** The `{prefix}` hash tag keeps every key of one queue in one Redis Cluster slot. */
 export const bullPrefix = (config: AppConfig): string => `{${config.redis.prefix}:bull}`;
@@ -66,7 +68,9 @@ const registered = BullModule.registerQueue(
       }),
     }),
     registered,
+    DiscoveryModule,
   ],
+  providers: [QueueErrorLogger],
   exports: [registered],
 })
 export class QueueModule {}
