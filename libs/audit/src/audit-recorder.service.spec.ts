@@ -1,29 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { Queue, type Job } from 'bullmq';
+import { describe, expect, it } from '@jest/globals';
+import type { Job } from 'bullmq';
 import { createLogger } from '#observability';
 import type { AuditRecord, RecordAuditPayload } from '#queue';
+import { useSpecQueue } from '../../../test/support/spec-queue.js';
 import { AUDIT_BATCH_MAX, AUDIT_BATCH_WAIT_MS, AuditRecorder } from './audit-recorder.service.js';
 
-// A real BullMQ queue on the test run's Redis prefix (a queue name of its own, so no worker of another test takes it).
 describe('AuditRecorder', () => {
-  let queue: Queue<RecordAuditPayload>;
+  const queue = useSpecQueue<RecordAuditPayload>('audit-recorder-spec');
   const record = (tenantId: string, n: number): AuditRecord => ({ tenantId, eventId: `e${n}`, kind: 'admin', actor: 'a', at: new Date(0).toISOString() });
-  const jobs = async (): Promise<Job<RecordAuditPayload>[]> => (await queue.getJobs(['wait'])).sort((a, b) => String(a.id).localeCompare(String(b.id)));
+  const jobs = async (): Promise<Job<RecordAuditPayload>[]> => (await queue().getJobs(['wait'])).sort((a, b) => String(a.id).localeCompare(String(b.id)));
   const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, AUDIT_BATCH_WAIT_MS + 40));
-  const recorder = (): AuditRecorder => new AuditRecorder(queue, createLogger({ level: 'silent', app: 'test' }));
-
-  beforeAll(() => {
-    queue = new Queue('audit-recorder-spec', {
-      connection: { url: process.env.FENGDA_TEST_REDIS_URL, protocol: 2 },
-      prefix: `{${process.env.FENGDA_TEST_REDIS_PREFIX}:bull}`,
-    });
-  });
-  afterEach(async () => {
-    await queue.obliterate({ force: true });
-  });
-  afterAll(async () => {
-    await queue.close();
-  });
+  const recorder = (): AuditRecorder => new AuditRecorder(queue(), createLogger({ level: 'silent', app: 'test' }));
 
   it("gathers one tenant's records into one job, and never mixes tenants", async () => {
     const r = recorder();

@@ -1,16 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { Queue, type Job } from 'bullmq';
+import { describe, expect, it } from '@jest/globals';
+import type { Job } from 'bullmq';
 import { AppConfig } from '#config';
 import { JobName, type AnswerBatchPayload, type AnswerTurnPayload } from '#queue';
+import { useSpecQueue } from '../../../test/support/spec-queue.js';
 import { AnswerDispatcher } from './answer-dispatcher.service.js';
 
 type AnswerJob = Job<AnswerTurnPayload | AnswerBatchPayload>;
 
-// A real BullMQ queue on the test run's Redis prefix, under a name of its own (no worker takes its jobs).
 describe('AnswerDispatcher', () => {
-  let queue: Queue<AnswerTurnPayload | AnswerBatchPayload>;
+  const queue = useSpecQueue<AnswerTurnPayload | AnswerBatchPayload>('answer-dispatcher-spec');
   const dispatcher = (maxInFlight: number, maxSize: number): AnswerDispatcher =>
-    new AnswerDispatcher(queue, AppConfig.fromEnv({ ANSWER_BATCH_MAX_IN_FLIGHT: String(maxInFlight), ANSWER_BATCH_MAX_SIZE: String(maxSize) }));
+    new AnswerDispatcher(queue(), AppConfig.fromEnv({ ANSWER_BATCH_MAX_IN_FLIGHT: String(maxInFlight), ANSWER_BATCH_MAX_SIZE: String(maxSize) }));
   const deadlineAt = Date.now() + 600_000;
   const turn = (tenantId: string, n: number): AnswerTurnPayload => ({
     tenantId,
@@ -25,23 +25,10 @@ describe('AnswerDispatcher', () => {
   });
   /** The queued jobs in the order they were added, as [name, turn ids]. */
   const queued = async (): Promise<[string, string[]][]> => {
-    const jobs: AnswerJob[] = (await queue.getJobs(['wait'])).sort((a, b) => a.timestamp - b.timestamp || Number(a.id) - Number(b.id));
+    const jobs: AnswerJob[] = (await queue().getJobs(['wait'])).sort((a, b) => a.timestamp - b.timestamp || Number(a.id) - Number(b.id));
     return jobs.map((j) => [j.name, 'turns' in j.data ? j.data.turns.map((t) => t.turnId) : [j.data.turnId]]);
   };
   const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 30));
-
-  beforeAll(() => {
-    queue = new Queue('answer-dispatcher-spec', {
-      connection: { url: process.env.FENGDA_TEST_REDIS_URL, protocol: 2 },
-      prefix: `{${process.env.FENGDA_TEST_REDIS_PREFIX}:bull}`,
-    });
-  });
-  afterEach(async () => {
-    await queue.obliterate({ force: true });
-  });
-  afterAll(async () => {
-    await queue.close();
-  });
 
   it('sends a lone turn at once as its own AnswerTurn job', async () => {
     const sent = dispatcher(1, 10).dispatch(turn('t1', 1));
@@ -68,7 +55,7 @@ describe('AnswerDispatcher', () => {
     expect(d.waiting).toBe(0);
     const jobs = await queued();
     expect(jobs[2]).toEqual([JobName.AnswerBatch, ['t1-turn-2', 't1-turn-3', 't1-turn-4']]);
-    const batch = (await queue.getJobs(['wait'])).find((j) => j.name === JobName.AnswerBatch)!;
+    const batch = (await queue().getJobs(['wait'])).find((j) => j.name === JobName.AnswerBatch)!;
     expect(batch.data).toEqual({ tenantId: 't1', turns: [turn('t1', 2), turn('t1', 3), turn('t1', 4)] });
   });
 
