@@ -3,7 +3,6 @@ import { queryFeatures, type TermRewrite } from './features.js';
 import { buildIndexData, type IndexData, type KbDocument } from './index-builder.js';
 import { DEFAULT_OPTIONS, type RetrievalOptions } from './options.js';
 import { SearchScratch, type Scorer, type SemanticRerank } from './search-scratch.js';
-import { dotRow } from './semantic.js';
 import { sharedWordVectors, type WordVectors } from './word-vectors.js';
 
 export type { KbDocument } from './index-builder.js';
@@ -113,8 +112,7 @@ export class RetrievalIndex {
     if (encoded === undefined) return undefined;
     const { vector, coverage } = encoded;
     const scale = weight * Math.min(1, coverage / o.semanticCoverageFull);
-    const centroids = semantic.centroids;
-    return { minShare: o.semanticMinShare, score: (e) => scale * (1 + dotRow(vector, centroids, e)) };
+    return { minShare: o.semanticMinShare, score: (e) => scale * (1 + semantic.similarity(vector, e)) };
   }
 
   private scorer(): Scorer {

@@ -79,8 +79,15 @@ function cholesky(a: Float64Array, d: number): Float64Array | undefined {
  */
 export class SemanticIndex {
   readonly dimensions: number;
-  /** Whitened unit centroid per entry (zero when none of its phrasings has a vector). */
-  readonly centroids: Float32Array;
+  /**
+   * Whitened unit centroid per entry (zero when none of its phrasings has a vector), whitened on first use (see
+   * similarity): a 10,000-entry KB's build does not pay ~50 M multiply-adds for entries no query comes near.
+   */
+  private readonly centroids: Float32Array;
+  /** 1 once an entry's centroid is whitened; until then it holds the entry's unwhitened mean. */
+  private readonly centroidReady: Uint8Array;
+  private readonly perEntry: Int32Array;
+  private readonly scratch: Float64Array;
   private readonly mean: Float64Array;
   /** Cholesky factor L of the shrunk covariance S (whitening is x ↦ L⁻¹x); undefined: centring only. */
   private readonly factor: Float64Array | undefined;
@@ -126,13 +133,10 @@ export class SemanticIndex {
     this.factor = this.whitening(unit, has, phrasingEntry, perEntry, entryMean);
     this.whitened = this.factor !== undefined;
 
-    this.centroids = new Float32Array(entryCount * d);
-    const scratch = new Float64Array(d);
-    for (let e = 0; e < entryCount; e++) {
-      if (perEntry[e] === 0) continue;
-      for (let i = 0; i < d; i++) scratch[i] = entryMean[e * d + i];
-      if (this.transform(scratch)) this.centroids.set(scratch, e * d);
-    }
+    this.perEntry = perEntry;
+    this.scratch = new Float64Array(d);
+    this.centroidReady = new Uint8Array(entryCount);
+    this.centroids = new Float32Array(entryMean);
 
     const terms = settings.softNeighbors > 0 ? this.termVectorsOf(phrasingTexts, termId) : undefined;
     this.termIds = terms?.ids ?? new Int32Array(0);
@@ -216,6 +220,19 @@ export class SemanticIndex {
       }
     }
     return cholesky(cov, d);
+  }
+
+  /** Cosine between a query's vector (from encode) and entry `e`'s whitened centroid; 0 for an entry without one. */
+  similarity(query: Float32Array, e: number): number {
+    const d = this.dimensions;
+    if (this.centroidReady[e] === 0) {
+      this.centroidReady[e] = 1;
+      const v = this.scratch;
+      for (let i = 0; i < d; i++) v[i] = this.centroids[e * d + i]!;
+      if (this.perEntry[e]! > 0 && this.transform(v)) this.centroids.set(v, e * d);
+      else this.centroids.fill(0, e * d, (e + 1) * d);
+    }
+    return dotRow(query, this.centroids, e);
   }
 
   /** Centre, whiten (solve L·y = x) and normalise in place; false for a zero vector. */
