@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { HttpException } from '@nestjs/common';
 import { ErrorCode, isDomainError } from '#common';
+import type { Logger } from '#observability';
 import { STATUS_BY_CODE } from './error-status.js';
 
 /** The JSON body of every error response. */
@@ -75,4 +76,16 @@ const fromFastifyError = (error: FastifyLikeError | undefined): ErrorBody | null
     return { statusCode: error.statusCode, code, message: error.message ?? 'bad request' };
   }
   return null;
+};
+
+/**
+ * Logs an error response of 500 or more. A genuine fault (it has an error id) at error level, with its stack; a refusal
+ * the gateway chose — a dependency down, the service overloaded (503 with a stable code) — as one warn line without a
+ * stack: during a Redis outage every turn is refused that way, and a stack per turn buried the log in "unhandled
+ * error" lines for what is handled.
+ */
+export const logServerError = (logger: Logger, exception: unknown, body: ErrorBody, requestId: string): void => {
+  if (body.statusCode < 500) return;
+  if (body.errorId) logger.error({ errorId: body.errorId, err: (exception as Error)?.stack ?? String(exception), requestId }, 'unhandled error');
+  else logger.warn({ code: body.code, status: body.statusCode, reason: body.message, requestId }, 'request refused');
 };

@@ -1,7 +1,7 @@
 import { Catch, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LOGGER, type Logger } from '#observability';
-import { toErrorBody } from '../../http/error-body.js';
+import { logServerError, toErrorBody } from '../../http/error-body.js';
 import { openAiError } from './openai-error.js';
 
 /** The gateway's error handling for the OpenAI-compatible route, in a body OpenAI SDKs understand. */
@@ -13,9 +13,7 @@ export class OpenAiErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const body = toErrorBody(exception);
-    if (body.statusCode >= 500) {
-      this.logger.error({ errorId: body.errorId, err: (exception as Error)?.stack ?? String(exception), requestId: http.getRequest<FastifyRequest>().id }, 'unhandled error');
-    }
+    logServerError(this.logger, exception, body, http.getRequest<FastifyRequest>().id);
     if (body.code === 'RATE_LIMITED' && body.details?.retryAfterSec) void reply.header('retry-after', String(body.details.retryAfterSec));
     void reply.status(body.statusCode).send(openAiError(body));
   }
