@@ -1,43 +1,31 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { KnowledgeService } from '#knowledge';
 import { JobName, QueueName, type AnswerBatchPayload, type AnswerTurnPayload } from '#queue';
 import { BANK_FAQ } from './support/bank-faq.js';
-import { FengdaClient, uniqueTenantId } from './support/api-client.js';
+import { uniqueTenantId } from './support/api-client.js';
 import { recordEnqueuedJobs, type EnqueuedJob } from './support/leak-scan.js';
-import { startGateway, startWorker, type RunningApp } from './support/test-apps.js';
+import { useApps } from './support/use-apps.js';
 
 /**
  * Turns of one tenant that gather on a gateway while its job is unanswered travel as one AnswerBatch job
  * (AnswerDispatcher): each is still answered on its own merits, stored once, and a job never carries two tenants.
  */
 describe('answer batches, end to end (real Redis, BullMQ, both apps)', () => {
-  let gateway: RunningApp;
-  let worker: RunningApp;
-  let api: FengdaClient;
+  // One job in flight per tenant: concurrent turns must share jobs.
+  const apps = useApps({ gateway: { env: { ANSWER_BATCH_MAX_IN_FLIGHT: '1', ANSWER_BATCH_MAX_SIZE: '8' } } });
   let tenant: { id: string; apiKey: string };
   let other: { id: string; apiKey: string };
   const jobs: EnqueuedJob[] = [];
-  let restore: () => void;
 
   beforeAll(async () => {
-    // One job in flight per tenant: concurrent turns must share jobs.
-    gateway = await startGateway({ env: { ANSWER_BATCH_MAX_IN_FLIGHT: '1', ANSWER_BATCH_MAX_SIZE: '8' } });
-    worker = await startWorker();
-    api = new FengdaClient(gateway.url);
     const limits = { rateLimit: { tenantPerSec: 10_000, tenantBurst: 10_000, userPerMin: 100_000, userBurst: 200 } };
-    tenant = await api.createTenant(uniqueTenantId('batch'), limits);
-    other = await api.createTenant(uniqueTenantId('batch-other'), limits);
-    for (const t of [tenant, other]) await worker.app.get(KnowledgeService).upsertMany(t.id, BANK_FAQ);
-    restore = recordEnqueuedJobs('gateway', gateway.app, jobs);
-  });
-
-  afterAll(async () => {
-    restore?.();
-    await gateway?.close();
-    await worker?.close();
+    tenant = await apps.api.createTenant(uniqueTenantId('batch'), limits);
+    other = await apps.api.createTenant(uniqueTenantId('batch-other'), limits);
+    for (const t of [tenant, other]) await apps.worker.app.get(KnowledgeService).upsertMany(t.id, BANK_FAQ);
+    recordEnqueuedJobs('gateway', apps.gateway.app, jobs);
   });
 
   it('answers 40 concurrent turns, each from its own question, sharing jobs of at most 8 turns', async () => {
@@ -46,9 +34,9 @@ describe('answer batches, end to end (real Redis, BullMQ, both apps)', () => {
       ['信用卡账单可以分期吗?', 'card-instalment'],
     ] as const;
     const users = Array.from({ length: 40 }, (_, i) => `batch-user-${i}`);
-    const tokens = await Promise.all(users.map((u) => api.token(tenant.apiKey, u)));
+    const tokens = await Promise.all(users.map((u) => apps.api.token(tenant.apiKey, u)));
     jobs.length = 0;
-    const replies = await Promise.all(tokens.map((token, i) => api.chat(token, questions[i % 2]![0])));
+    const replies = await Promise.all(tokens.map((token, i) => apps.api.chat(token, questions[i % 2]![0])));
 
     replies.forEach((res, i) => {
       expect(res.status).toBe(200);
@@ -68,13 +56,13 @@ describe('answer batches, end to end (real Redis, BullMQ, both apps)', () => {
     }
     // Stored once each.
     for (const user of users.slice(0, 6)) {
-      const conversation = await api.conversation(tenant.apiKey, user);
+      const conversation = await apps.api.conversation(tenant.apiKey, user);
       expect(conversation.body.turns).toHaveLength(1);
     }
   });
 
   it("refuses a batch that carries another tenant's turn, and answers none of it", async () => {
-    const queue = gateway.app.get<Queue>(getQueueToken(QueueName.Answer), { strict: false });
+    const queue = apps.gateway.app.get<Queue>(getQueueToken(QueueName.Answer), { strict: false });
     const sub = new Redis(process.env.FENGDA_TEST_REDIS_URL!, { protocol: 2 });
     const channel = `${process.env.FENGDA_TEST_REDIS_PREFIX}:batch-spec-replies`;
     const heard: string[] = [];

@@ -1,13 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { AuditRepository } from '#audit';
 import { KnowledgeService } from '#knowledge';
 import { JobName, QueueName } from '#queue';
-import { FengdaClient, http, uniqueTenantId } from './support/api-client.js';
+import { http, uniqueTenantId } from './support/api-client.js';
 import { BANK_FAQ } from './support/bank-faq.js';
-import { ADMIN_TOKEN, startGateway, startWorker, type RunningApp } from './support/test-apps.js';
+import { ADMIN_TOKEN } from './support/test-apps.js';
+import { useApps } from './support/use-apps.js';
 
 interface Entry {
   id: string;
@@ -30,16 +31,14 @@ const DAY_MS = 24 * 3600 * 1000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('audit trail API and retention', () => {
-  let gateway: RunningApp;
-  let worker: RunningApp;
-  let api: FengdaClient;
+  const apps = useApps();
   let a: { id: string; apiKey: string };
   let b: { id: string; apiKey: string };
   const started = new Date(Date.now() - 1000).toISOString();
   const answers: { userId: string; seq: number; source: string }[] = [];
 
   const audit = (apiKey: string, params: Record<string, string | number> = {}) =>
-    http<Page>(`${gateway.url}/v1/audit?${new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]))}`, { token: apiKey });
+    http<Page>(`${apps.gateway.url}/v1/audit?${new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]))}`, { token: apiKey });
 
   /** Polls until the tenant's audit trail holds `count` rows of the kind (records arrive through the queue). */
   const waitForRows = async (apiKey: string, kind: string, count: number): Promise<Entry[]> => {
@@ -53,12 +52,9 @@ describe('audit trail API and retention', () => {
   };
 
   beforeAll(async () => {
-    gateway = await startGateway();
-    worker = await startWorker();
-    api = new FengdaClient(gateway.url);
-    a = await api.createTenant(uniqueTenantId('audit-a'), { rateLimit: { userBurst: 50 } });
-    b = await api.createTenant(uniqueTenantId('audit-b'));
-    await worker.app.get(KnowledgeService).upsertMany(a.id, BANK_FAQ);
+    a = await apps.api.createTenant(uniqueTenantId('audit-a'), { rateLimit: { userBurst: 50 } });
+    b = await apps.api.createTenant(uniqueTenantId('audit-b'));
+    await apps.worker.app.get(KnowledgeService).upsertMany(a.id, BANK_FAQ);
     const turns: [string, string][] = [
       ['alice', '银行卡丢了怎么挂失?'],
       ['alice', 'What are your branch opening hours?'],
@@ -69,18 +65,13 @@ describe('audit trail API and retention', () => {
       ['bob', '=HYPERLINK("http://evil.example/?x=1","click"), then "quote"'],
     ];
     for (const [userId, query] of turns) {
-      const res = await api.chat(await api.token(a.apiKey, userId), query);
+      const res = await apps.api.chat(await apps.api.token(a.apiKey, userId), query);
       expect(res.status).toBe(200);
       answers.push({ userId, seq: res.body.seq as number, source: res.body.source as string });
     }
-    await api.chat(await api.token(b.apiKey, 'carol'), '银行卡丢了怎么挂失?');
+    await apps.api.chat(await apps.api.token(b.apiKey, 'carol'), '银行卡丢了怎么挂失?');
     await waitForRows(a.apiKey, 'turn', turns.length);
     await waitForRows(b.apiKey, 'turn', 1);
-  });
-
-  afterAll(async () => {
-    await gateway?.close();
-    await worker?.close();
   });
 
   it('audits every turn exactly once, newest first', async () => {
@@ -128,7 +119,7 @@ describe('audit trail API and retention', () => {
     let page = await audit(a.apiKey, { kind: 'turn', limit: 2 });
     seen.push(...page.body.items.map((e) => e.id));
     // A new turn lands mid-way: it is newer than the cursor, so it shifts nothing.
-    await api.chat(await api.token(a.apiKey, 'dave'), 'What are your branch opening hours?');
+    await apps.api.chat(await apps.api.token(a.apiKey, 'dave'), 'What are your branch opening hours?');
     await waitForRows(a.apiKey, 'turn', all.length + 1);
     while (page.body.nextCursor) {
       page = await audit(a.apiKey, { kind: 'turn', limit: 2, cursor: page.body.nextCursor });
@@ -140,9 +131,9 @@ describe('audit trail API and retention', () => {
   });
 
   it('pages correctly through rows written at the same instant', async () => {
-    const tenant = await api.createTenant(uniqueTenantId('audit-ties'));
+    const tenant = await apps.api.createTenant(uniqueTenantId('audit-ties'));
     const at = new Date(Date.now() - 60_000).toISOString();
-    await worker.app.get(AuditRepository).insertBatch(
+    await apps.worker.app.get(AuditRepository).insertBatch(
       Array.from({ length: 5 }, (_, i) => ({ tenantId: tenant.id, eventId: randomUUID(), kind: 'turn' as const, actor: `u${i}`, userId: `u${i}`, seq: 1, at })),
     );
     const ids: string[] = [];
@@ -157,7 +148,7 @@ describe('audit trail API and retention', () => {
   });
 
   it('exports JSON Lines and CSV (formula cells neutralised)', async () => {
-    const jsonl = await fetch(`${gateway.url}/v1/audit?kind=turn&format=jsonl`, { headers: { authorization: `Bearer ${a.apiKey}` } });
+    const jsonl = await fetch(`${apps.gateway.url}/v1/audit?kind=turn&format=jsonl`, { headers: { authorization: `Bearer ${a.apiKey}` } });
     expect(jsonl.status).toBe(200);
     expect(jsonl.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
     const lines = (await jsonl.text()).trim().split('\n').map((l) => JSON.parse(l) as Entry);
@@ -165,7 +156,7 @@ describe('audit trail API and retention', () => {
     expect(lines).toHaveLength(turnCount);
     expect(lines[0]).toMatchObject({ kind: 'turn', eventId: expect.any(String) });
 
-    const csv = await fetch(`${gateway.url}/v1/audit?kind=turn&format=csv`, { headers: { authorization: `Bearer ${a.apiKey}` } });
+    const csv = await fetch(`${apps.gateway.url}/v1/audit?kind=turn&format=csv`, { headers: { authorization: `Bearer ${a.apiKey}` } });
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(csv.headers.get('content-disposition')).toContain(`audit-${a.id}.csv`);
@@ -182,15 +173,15 @@ describe('audit trail API and retention', () => {
     expect(bAll.length).toBeGreaterThan(0);
     expect(bAll.some((e) => aIds.has(e.eventId))).toBe(false);
     expect((await audit(b.apiKey, { userId: 'alice' })).body.items).toEqual([]);
-    const bExport = await (await fetch(`${gateway.url}/v1/audit?format=jsonl`, { headers: { authorization: `Bearer ${b.apiKey}` } })).text();
+    const bExport = await (await fetch(`${apps.gateway.url}/v1/audit?format=jsonl`, { headers: { authorization: `Bearer ${b.apiKey}` } })).text();
     expect(bExport).not.toContain('alice');
     // A's cursor is only a position: with B's key it still reads B's rows only.
     const aPage = await audit(a.apiKey, { limit: 1 });
     const withACursor = await audit(b.apiKey, { cursor: aPage.body.nextCursor!, limit: 500 });
     expect(withACursor.body.items.some((e) => aIds.has(e.eventId))).toBe(false);
-    expect(await http(`${gateway.url}/v1/audit`, { token: b.apiKey, headers: { 'x-tenant-id': a.id } })).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
-    expect(await http(`${gateway.url}/v1/audit`, {})).toMatchObject({ status: 401 });
-    expect(await http(`${gateway.url}/v1/audit`, { token: ADMIN_TOKEN })).toMatchObject({ status: 401 });
+    expect(await http(`${apps.gateway.url}/v1/audit`, { token: b.apiKey, headers: { 'x-tenant-id': a.id } })).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
+    expect(await http(`${apps.gateway.url}/v1/audit`, {})).toMatchObject({ status: 401 });
+    expect(await http(`${apps.gateway.url}/v1/audit`, { token: ADMIN_TOKEN })).toMatchObject({ status: 401 });
   });
 
   it.each([
@@ -208,16 +199,16 @@ describe('audit trail API and retention', () => {
   });
 
   it('keeps a job scheduler for retention, and the retention job deletes only expired rows, per tenant', async () => {
-    const queue = worker.app.get<Queue>(getQueueToken(QueueName.Maintenance));
+    const queue = apps.worker.app.get<Queue>(getQueueToken(QueueName.Maintenance));
     const schedulers = await queue.getJobSchedulers();
     expect(schedulers).toEqual(expect.arrayContaining([expect.objectContaining({ key: 'audit-retention-hourly', every: 3_600_000 })]));
 
-    const short = await api.createTenant(uniqueTenantId('audit-30d'), { auditRetentionDays: 30 });
-    const long = await api.createTenant(uniqueTenantId('audit-365d'));
+    const short = await apps.api.createTenant(uniqueTenantId('audit-30d'), { auditRetentionDays: 30 });
+    const long = await apps.api.createTenant(uniqueTenantId('audit-365d'));
     const row = (tenantId: string, ageDays: number) => ({
       tenantId, eventId: `age-${ageDays}-${randomUUID()}`, kind: 'turn' as const, actor: 'u', userId: 'u', at: new Date(Date.now() - ageDays * DAY_MS).toISOString(),
     });
-    const repository = worker.app.get(AuditRepository);
+    const repository = apps.worker.app.get(AuditRepository);
     await repository.insertBatch([row(short.id, 40), row(short.id, 31), row(short.id, 29), row(short.id, 1), row(long.id, 400), row(long.id, 40)]);
 
     await queue.add(JobName.AuditRetentionSweep, { scope: 'all-tenants' });

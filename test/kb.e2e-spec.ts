@@ -1,33 +1,20 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { AuditRepository } from '#audit';
-import { FengdaClient, http, uniqueTenantId } from './support/api-client.js';
+import { http, uniqueTenantId } from './support/api-client.js';
 import { KbClient } from './support/kb-client.js';
 import { CARD, generatedEntries, toNdjson, TRICKY_ENTRIES } from './support/kb-fixtures.js';
-import { startGateway, startWorker, type RunningApp } from './support/test-apps.js';
+import { useApps } from './support/use-apps.js';
 
 const NDJSON = 'application/x-ndjson';
 const CSV = 'text/csv';
 
 describe('knowledge base management', () => {
-  let gateway: RunningApp;
-  let worker: RunningApp;
-  let api: FengdaClient;
-
-  beforeAll(async () => {
-    gateway = await startGateway();
-    worker = await startWorker();
-    api = new FengdaClient(gateway.url);
-  });
-
-  afterAll(async () => {
-    await gateway?.close();
-    await worker?.close();
-  });
+  const apps = useApps();
 
   const newKb = async (label: string, config: Record<string, unknown> = {}): Promise<KbClient & { tenantId: string }> => {
-    const tenant = await api.createTenant(uniqueTenantId(label), config);
-    return Object.assign(new KbClient(gateway.url, tenant.apiKey), { tenantId: tenant.id });
+    const tenant = await apps.api.createTenant(uniqueTenantId(label), config);
+    return Object.assign(new KbClient(apps.gateway.url, tenant.apiKey), { tenantId: tenant.id });
   };
 
   describe('entries', () => {
@@ -92,7 +79,7 @@ describe('knowledge base management', () => {
       expect(await kb.list({ limit: 0 })).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
       expect(await kb.list({ limit: 501 })).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
       expect(await kb.list({ cursor: '!!!' })).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
-      expect(await http(`${gateway.url}/v1/kb/entries`, {})).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED' } });
+      expect(await http(`${apps.gateway.url}/v1/kb/entries`, {})).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED' } });
     });
 
     it('pages in id order with a cursor and filters by tag', async () => {
@@ -128,26 +115,26 @@ describe('knowledge base management', () => {
       expect(await b.all()).toEqual([]);
       expect((await b.export()).text).toBe('');
       // An API key naming another tenant is refused outright.
-      const named = await http(`${gateway.url}/v1/kb/entries/${CARD.id}`, { token: b.apiKey, headers: { 'x-tenant-id': a.tenantId } });
+      const named = await http(`${apps.gateway.url}/v1/kb/entries/${CARD.id}`, { token: b.apiKey, headers: { 'x-tenant-id': a.tenantId } });
       expect(named).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
     });
 
     it('chat answers from a new or changed entry at once, and no longer after it is deleted', async () => {
       // A generous deadline: this test is about the index being rebuilt, not about latency.
       const kb = await newKb('live', { answerDeadlineMs: 10_000 });
-      const token = await api.token(kb.apiKey, 'customer-1');
+      const token = await apps.api.token(kb.apiKey, 'customer-1');
       const question = 'How do I activate my platinum travel card?';
       // The first turn builds the worker's (empty) index, so the next ones prove it is rebuilt.
-      expect((await api.chat(token, question)).body).toMatchObject({ source: 'fallback' });
+      expect((await apps.api.chat(token, question)).body).toMatchObject({ source: 'fallback' });
 
       expect((await kb.create({ id: 'platinum-activate', question, answer: 'Activate it in the app, version 1.' })).status).toBe(201);
-      expect((await api.chat(token, question)).body).toMatchObject({ source: 'kb', entryId: 'platinum-activate', answer: 'Activate it in the app, version 1.' });
+      expect((await apps.api.chat(token, question)).body).toMatchObject({ source: 'kb', entryId: 'platinum-activate', answer: 'Activate it in the app, version 1.' });
 
       expect((await kb.put('platinum-activate', { question, answer: 'Activate it in the app, version 2.' })).status).toBe(200);
-      expect((await api.chat(token, question)).body).toMatchObject({ source: 'kb', entryId: 'platinum-activate', answer: 'Activate it in the app, version 2.' });
+      expect((await apps.api.chat(token, question)).body).toMatchObject({ source: 'kb', entryId: 'platinum-activate', answer: 'Activate it in the app, version 2.' });
 
       expect((await kb.remove('platinum-activate')).status).toBe(204);
-      const after = await api.chat(token, question);
+      const after = await apps.api.chat(token, question);
       expect(after.body).toMatchObject({ source: 'fallback' });
       expect(after.body.entryId).toBeUndefined();
     });
@@ -158,7 +145,7 @@ describe('knowledge base management', () => {
       await kb.put(CARD.id, { ...CARD, answer: 'changed' });
       await kb.remove(CARD.id);
       await kb.import(toNdjson([CARD]), NDJSON);
-      const audit = worker.app.get(AuditRepository);
+      const audit = apps.worker.app.get(AuditRepository);
       // The audit trail is written by the worker from a queue: wait for it.
       let kbRows: Record<string, any>[] = [];
       for (let i = 0; i < 50 && kbRows.length < 4; i++) {
@@ -325,8 +312,8 @@ describe('knowledge base management', () => {
       const exportMs = Math.round(performance.now() - exportStarted);
       expect(exported.text).toBe(file);
 
-      const token = await api.token(kb.apiKey, 'big-user');
-      const turn = await api.chat(token, 'Can I freeze my saffron debit card while abroad?');
+      const token = await apps.api.token(kb.apiKey, 'big-user');
+      const turn = await apps.api.chat(token, 'Can I freeze my saffron debit card while abroad?');
       expect(turn.body).toMatchObject({ source: 'kb', entryId: 'big-04321' });
       console.log(
         `10,000-entry import (${(file.length / 1e6).toFixed(1)} MB): ${importMs} ms; same file again (replace): ${reimportMs} ms; ` +
@@ -361,14 +348,14 @@ describe('knowledge base management', () => {
     it('refuses a body that is not UTF-8 text', async () => {
       const kb = await newKb('utf8');
       const latin1 = Buffer.from('id,question,answer\nx,caf\xe9,a\n', 'latin1');
-      const res = await fetch(`${gateway.url}/v1/kb/import`, { method: 'POST', headers: { authorization: `Bearer ${kb.apiKey}`, 'content-type': CSV }, body: latin1 });
+      const res = await fetch(`${apps.gateway.url}/v1/kb/import`, { method: 'POST', headers: { authorization: `Bearer ${kb.apiKey}`, 'content-type': CSV }, body: latin1 });
       expect(res.status).toBe(400);
       expect(await res.json()).toMatchObject({ code: 'VALIDATION_FAILED', message: 'request body is not valid UTF-8 text' });
     });
 
     it('refuses an unknown import mode or export format', async () => {
       const kb = await newKb('modes');
-      expect(await http(`${gateway.url}/v1/kb/import?mode=merge`, { token: kb.apiKey, raw: toNdjson([CARD]), headers: { 'content-type': NDJSON } })).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
+      expect(await http(`${apps.gateway.url}/v1/kb/import?mode=merge`, { token: kb.apiKey, raw: toNdjson([CARD]), headers: { 'content-type': NDJSON } })).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
       expect((await kb.export('xml' as 'csv')).status).toBe(400);
       expect(await kb.all()).toEqual([]);
     });

@@ -1,32 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import OpenAI from 'openai';
 import { KnowledgeService } from '#knowledge';
-import { FengdaClient, http, uniqueTenantId } from './support/api-client.js';
+import { http, uniqueTenantId } from './support/api-client.js';
 import { BANK_FAQ } from './support/bank-faq.js';
-import { startGateway, startWorker, type RunningApp } from './support/test-apps.js';
+import { useApps } from './support/use-apps.js';
 
 // These tests are about the channel, not the deadline: a first turn on a busy machine may be slow.
 const ROOMY = { answerDeadlineMs: 10_000 };
 
 describe('OpenAI-compatible facade (POST /v1/chat/completions) with the official openai client', () => {
-  let gateway: RunningApp;
-  let worker: RunningApp;
-  let api: FengdaClient;
+  const apps = useApps();
   let tenant: { id: string; apiKey: string };
   let openai: OpenAI;
 
   beforeAll(async () => {
-    gateway = await startGateway();
-    worker = await startWorker();
-    api = new FengdaClient(gateway.url);
-    tenant = await api.createTenant(uniqueTenantId('oai-bank'), ROOMY);
-    await worker.app.get(KnowledgeService).upsertMany(tenant.id, BANK_FAQ);
-    openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: tenant.apiKey, maxRetries: 0 });
-  });
-
-  afterAll(async () => {
-    await gateway?.close();
-    await worker?.close();
+    tenant = await apps.api.createTenant(uniqueTenantId('oai-bank'), ROOMY);
+    await apps.worker.app.get(KnowledgeService).upsertMany(tenant.id, BANK_FAQ);
+    openai = new OpenAI({ baseURL: `${apps.gateway.url}/v1`, apiKey: tenant.apiKey, maxRetries: 0 });
   });
 
   it('answers a completion from the knowledge base, as a normal Fengda turn', async () => {
@@ -52,7 +42,7 @@ describe('OpenAI-compatible facade (POST /v1/chat/completions) with the official
     expect((completion as unknown as { fengda: unknown }).fengda).toMatchObject({ source: 'kb', entryId: 'card-instalment', seq: 1 });
 
     // Only the last user message was the question, and the turn is in the user's history.
-    const { body } = await api.conversation(tenant.apiKey, 'oai-alice');
+    const { body } = await apps.api.conversation(tenant.apiKey, 'oai-alice');
     expect(body.turns).toEqual([expect.objectContaining({ seq: 1, query: '信用卡账单可以分期吗?', source: 'kb' })]);
 
     // Fengda keeps the context itself: a follow-up resolves against the stored turn.
@@ -80,11 +70,11 @@ describe('OpenAI-compatible facade (POST /v1/chat/completions) with the official
     expect(last.choices).toEqual([]);
     expect(last.usage).toMatchObject({ prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number) });
     expect(chunks.at(-2)!.choices[0]!.finish_reason).toBe('stop');
-    expect((await api.conversation(tenant.apiKey, 'oai-bob')).body.turns).toHaveLength(1);
+    expect((await apps.api.conversation(tenant.apiKey, 'oai-bob')).body.turns).toHaveLength(1);
   });
 
   it('sends data: [DONE] on the wire', async () => {
-    const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+    const res = await fetch(`${apps.gateway.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'fengda', user: 'oai-carol', stream: true, messages: [{ role: 'user', content: '银行卡丢了怎么挂失?' }] }),
@@ -103,15 +93,15 @@ describe('OpenAI-compatible facade (POST /v1/chat/completions) with the official
     const noQuestion = openai.chat.completions.create({ model: 'fengda', user: 'oai-dave', messages: [{ role: 'system', content: 'be nice' }] });
     await expect(noQuestion).rejects.toMatchObject({ status: 400, code: 'VALIDATION_FAILED', message: expect.stringContaining('user message') });
 
-    const badKey = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'fdk_nope_000000000000', maxRetries: 0 });
+    const badKey = new OpenAI({ baseURL: `${apps.gateway.url}/v1`, apiKey: 'fdk_nope_000000000000', maxRetries: 0 });
     await expect(badKey.chat.completions.create({ model: 'fengda', user: 'x', messages: [{ role: 'user', content: 'hi' }] })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
 
-    const raw = await http(`${gateway.url}/v1/chat/completions`, { token: tenant.apiKey, body: { user: 'x', messages: [{ role: 'wizard', content: 'hi' }] } });
+    const raw = await http(`${apps.gateway.url}/v1/chat/completions`, { token: tenant.apiKey, body: { user: 'x', messages: [{ role: 'wizard', content: 'hi' }] } });
     expect(raw).toMatchObject({ status: 400, body: { statusCode: 400, code: 'VALIDATION_FAILED', error: { code: 'VALIDATION_FAILED', type: 'invalid_request_error' } } });
-    const tools = await http(`${gateway.url}/v1/chat/completions`, { token: tenant.apiKey, body: { user: 'x', messages: [{ role: 'user', content: 'hi' }], tools: [] } });
+    const tools = await http(`${apps.gateway.url}/v1/chat/completions`, { token: tenant.apiKey, body: { user: 'x', messages: [{ role: 'user', content: 'hi' }], tools: [] } });
     expect(tools).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
-    const endUserToken = await api.token(tenant.apiKey, 'oai-erin');
-    expect((await http(`${gateway.url}/v1/chat/completions`, { token: endUserToken, body: { user: 'x', messages: [{ role: 'user', content: 'hi' }] } })).status).toBe(401);
+    const endUserToken = await apps.api.token(tenant.apiKey, 'oai-erin');
+    expect((await http(`${apps.gateway.url}/v1/chat/completions`, { token: endUserToken, body: { user: 'x', messages: [{ role: 'user', content: 'hi' }] } })).status).toBe(401);
   });
 
   it('accepts the sampling parameters generic clients send', async () => {
@@ -127,12 +117,12 @@ describe('OpenAI-compatible facade (POST /v1/chat/completions) with the official
       openai.chat.completions.create({ model: 'fengda', user: 'oai-gina', messages: [{ role: 'user', content: '跨行转账收费吗?' }] }, { headers: { 'Idempotency-Key': 'order-77' } });
     const [a, b] = [await ask(), await ask()];
     expect(b.choices[0]!.message.content).toBe(a.choices[0]!.message.content);
-    expect((await api.conversation(tenant.apiKey, 'oai-gina')).body.turns).toHaveLength(1);
+    expect((await apps.api.conversation(tenant.apiKey, 'oai-gina')).body.turns).toHaveLength(1);
   });
 
   it("applies the tenant's per-user admission, as a 429 OpenAI clients recognise", async () => {
-    const strict = await api.createTenant(uniqueTenantId('oai-strict'), { ...ROOMY, rateLimit: { userBurst: 1, userPerMin: 1 } });
-    const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: strict.apiKey, maxRetries: 0 });
+    const strict = await apps.api.createTenant(uniqueTenantId('oai-strict'), { ...ROOMY, rateLimit: { userBurst: 1, userPerMin: 1 } });
+    const client = new OpenAI({ baseURL: `${apps.gateway.url}/v1`, apiKey: strict.apiKey, maxRetries: 0 });
     const ask = () => client.chat.completions.create({ model: 'fengda', user: 'oai-hank', messages: [{ role: 'user', content: 'hi' }] });
     await ask();
     const refused = ask();
@@ -143,7 +133,7 @@ describe('OpenAI-compatible facade (POST /v1/chat/completions) with the official
   });
 
   it('is documented in Swagger', async () => {
-    const { body } = await http<any>(`${gateway.url}/docs-json`);
+    const { body } = await http<any>(`${apps.gateway.url}/docs-json`);
     expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/v1/chat/completions', '/v1/chat/stream']));
     expect(Object.keys(body.paths['/v1/chat/completions'].post.responses)).toEqual(expect.arrayContaining(['200', '400', '401']));
     expect(Object.keys(body.paths)).not.toEqual(expect.arrayContaining(['/']));
