@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { verifyHandoffWebhook } from '#handoff';
 import { KnowledgeService } from '#knowledge';
 import { BANK_FAQ } from './support/bank-faq.js';
-import { FengdaClient, http, uniqueTenantId, type HttpResult } from './support/api-client.js';
-import { ADMIN_TOKEN, startGateway, startWorker, type RunningApp } from './support/test-apps.js';
+import { http, uniqueTenantId, type HttpResult } from './support/api-client.js';
+import { ADMIN_TOKEN } from './support/test-apps.js';
+import { useApps } from './support/use-apps.js';
 
 const HANDOFF_TEXT = '正在为您转接人工客服,请稍候。';
 
@@ -58,58 +59,51 @@ class WebhookReceiver {
 }
 
 describe('handoff to a human', () => {
-  let gateway: RunningApp;
-  let worker: RunningApp;
-  let api: FengdaClient;
+  const apps = useApps({ worker: { env: { HANDOFF_WEBHOOK_BACKOFF_MS: '100', HANDOFF_WEBHOOK_ATTEMPTS: '5' } } });
   let receiver: WebhookReceiver;
 
   beforeAll(async () => {
-    gateway = await startGateway();
-    worker = await startWorker({ env: { HANDOFF_WEBHOOK_BACKOFF_MS: '100', HANDOFF_WEBHOOK_ATTEMPTS: '5' } });
-    api = new FengdaClient(gateway.url);
     receiver = await WebhookReceiver.start();
   });
 
   afterAll(async () => {
-    await gateway?.close();
-    await worker?.close();
     await receiver?.close();
   });
 
   const tenantWith = async (label: string, config: Record<string, unknown> = {}): Promise<{ id: string; apiKey: string; created: HttpResult<Record<string, any>> }> => {
     const id = uniqueTenantId(label);
-    const created = await http<Record<string, any>>(`${gateway.url}/v1/admin/tenants`, { token: ADMIN_TOKEN, body: { id, name: id, config } });
+    const created = await http<Record<string, any>>(`${apps.gateway.url}/v1/admin/tenants`, { token: ADMIN_TOKEN, body: { id, name: id, config } });
     expect(created.status).toBe(201);
-    await worker.app.get(KnowledgeService).upsertMany(id, BANK_FAQ);
+    await apps.worker.app.get(KnowledgeService).upsertMany(id, BANK_FAQ);
     return { id, apiKey: created.body.apiKey as string, created };
   };
 
   it.each(['转人工', '我要人工客服!', 'talk to a human', 'Can I speak to an agent?'])('"%s" hands off with the handoff text', async (query) => {
     const tenant = await tenantWith('ho-intent');
-    const res = await api.chat(await api.token(tenant.apiKey, 'u1'), query);
+    const res = await apps.api.chat(await apps.api.token(tenant.apiKey, 'u1'), query);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ source: 'handoff', answer: HANDOFF_TEXT, confidence: 1 });
   });
 
   it('"人工智能" is a question, not a handoff; the tenant’s own handoff text is used', async () => {
     const tenant = await tenantWith('ho-text', { handoffText: 'Connecting you to an agent…' });
-    const token = await api.token(tenant.apiKey, 'u1');
-    expect((await api.chat(token, '你们的客服是人工智能吗?')).body).not.toMatchObject({ source: 'handoff' });
-    expect((await api.chat(token, 'talk to a human')).body).toMatchObject({ source: 'handoff', answer: 'Connecting you to an agent…' });
+    const token = await apps.api.token(tenant.apiKey, 'u1');
+    expect((await apps.api.chat(token, '你们的客服是人工智能吗?')).body).not.toMatchObject({ source: 'handoff' });
+    expect((await apps.api.chat(token, 'talk to a human')).body).toMatchObject({ source: 'handoff', answer: 'Connecting you to an agent…' });
   });
 
   it('three fallbacks in a row hand off; a good answer resets the count; 0 disables it', async () => {
     const tenant = await tenantWith('ho-streak');
-    const token = await api.token(tenant.apiKey, 'lost-user');
+    const token = await apps.api.token(tenant.apiKey, 'lost-user');
     const sources = [];
-    for (const query of ['qqq zzz', 'www xxx', '跨行转账收费吗?', 'yyy vvv', 'uuu ttt', 'ppp ooo', 'nnn mmm']) sources.push((await api.chat(token, query)).body.source);
+    for (const query of ['qqq zzz', 'www xxx', '跨行转账收费吗?', 'yyy vvv', 'uuu ttt', 'ppp ooo', 'nnn mmm']) sources.push((await apps.api.chat(token, query)).body.source);
     expect(sources).toEqual(['fallback', 'fallback', 'kb', 'fallback', 'fallback', 'handoff', 'fallback']);
-    const handoff = await api.conversation(tenant.apiKey, 'lost-user');
+    const handoff = await apps.api.conversation(tenant.apiKey, 'lost-user');
     expect(handoff.body.turns[5]).toMatchObject({ source: 'handoff', answer: HANDOFF_TEXT });
 
     const off = await tenantWith('ho-off', { handoffAfterFallbacks: 0 });
-    const offToken = await api.token(off.apiKey, 'u');
-    for (let i = 0; i < 4; i++) expect((await api.chat(offToken, `qqq zzz ${i}`)).body).toMatchObject({ source: 'fallback' });
+    const offToken = await apps.api.token(off.apiKey, 'u');
+    for (let i = 0; i < 4; i++) expect((await apps.api.chat(offToken, `qqq zzz ${i}`)).body).toMatchObject({ source: 'fallback' });
   });
 
   it('POSTs a signed webhook with the transcript; the secret is shown once and never again', async () => {
@@ -117,16 +111,16 @@ describe('handoff to a human', () => {
     const secret = tenant.created.body.handoffWebhookSecret as string;
     expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
     expect(tenant.created.body.tenant.config).toMatchObject({ handoffWebhookUrl: receiver.url, handoffWebhookSecretSet: true });
-    const read = await http(`${gateway.url}/v1/admin/tenants/${tenant.id}`, { token: ADMIN_TOKEN });
+    const read = await http(`${apps.gateway.url}/v1/admin/tenants/${tenant.id}`, { token: ADMIN_TOKEN });
     expect(JSON.stringify(read.body)).not.toContain(secret);
     expect(read.body).not.toHaveProperty('handoffWebhookSecret');
-    const patched = await http(`${gateway.url}/v1/admin/tenants/${tenant.id}`, { method: 'PATCH', token: ADMIN_TOKEN, body: { config: { handoffText: '马上为您转接' } } });
+    const patched = await http(`${apps.gateway.url}/v1/admin/tenants/${tenant.id}`, { method: 'PATCH', token: ADMIN_TOKEN, body: { config: { handoffText: '马上为您转接' } } });
     expect(JSON.stringify(patched.body)).not.toContain(secret);
 
     receiver.deliveries.length = 0;
-    const token = await api.token(tenant.apiKey, 'hook-user');
-    await api.chat(token, '信用卡账单可以分期吗?');
-    const res = await api.chat(token, '转人工');
+    const token = await apps.api.token(tenant.apiKey, 'hook-user');
+    await apps.api.chat(token, '信用卡账单可以分期吗?');
+    const res = await apps.api.chat(token, '转人工');
     expect(res.body).toMatchObject({ source: 'handoff', answer: '马上为您转接' });
     await receiver.waitFor(1);
 
@@ -150,7 +144,7 @@ describe('handoff to a human', () => {
     receiver.statuses.push(500, 500);
     receiver.delayMs = 1_000;
     try {
-      const res = await api.chat(await api.token(tenant.apiKey, 'retry-user'), 'speak to an agent');
+      const res = await apps.api.chat(await apps.api.token(tenant.apiKey, 'retry-user'), 'speak to an agent');
       expect(res.body).toMatchObject({ source: 'handoff' });
       expect(res.ms).toBeLessThan(1_000);
       await receiver.waitFor(3, 15_000);
@@ -169,17 +163,17 @@ describe('handoff to a human', () => {
     const tenant = await tenantWith('ho-4xx', { handoffWebhookUrl: receiver.url });
     receiver.deliveries.length = 0;
     receiver.statuses.push(410);
-    await api.chat(await api.token(tenant.apiKey, 'gone-user'), '转人工');
+    await apps.api.chat(await apps.api.token(tenant.apiKey, 'gone-user'), '转人工');
     await receiver.waitFor(1);
     await new Promise((r) => setTimeout(r, 600));
     expect(receiver.deliveries).toHaveLength(1);
 
-    const removed = await http<Record<string, any>>(`${gateway.url}/v1/admin/tenants/${tenant.id}`, { method: 'PATCH', token: ADMIN_TOKEN, body: { config: { handoffWebhookUrl: null } } });
+    const removed = await http<Record<string, any>>(`${apps.gateway.url}/v1/admin/tenants/${tenant.id}`, { method: 'PATCH', token: ADMIN_TOKEN, body: { config: { handoffWebhookUrl: null } } });
     expect(removed.body.config).toMatchObject({ handoffWebhookUrl: null, handoffWebhookSecretSet: false });
-    const again = await http<Record<string, any>>(`${gateway.url}/v1/admin/tenants/${tenant.id}`, { method: 'PATCH', token: ADMIN_TOKEN, body: { config: { handoffWebhookUrl: receiver.url } } });
+    const again = await http<Record<string, any>>(`${apps.gateway.url}/v1/admin/tenants/${tenant.id}`, { method: 'PATCH', token: ADMIN_TOKEN, body: { config: { handoffWebhookUrl: receiver.url } } });
     expect(again.body.handoffWebhookSecret).toMatch(/^whsec_/);
     expect(again.body.handoffWebhookSecret).not.toBe(tenant.created.body.handoffWebhookSecret);
-    const bad = await http(`${gateway.url}/v1/admin/tenants/${tenant.id}`, { method: 'PATCH', token: ADMIN_TOKEN, body: { config: { handoffWebhookSecret: 'mine' } } });
+    const bad = await http(`${apps.gateway.url}/v1/admin/tenants/${tenant.id}`, { method: 'PATCH', token: ADMIN_TOKEN, body: { config: { handoffWebhookSecret: 'mine' } } });
     expect(bad).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
   });
 });

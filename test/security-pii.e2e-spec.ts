@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { LOGGER, NestPinoLogger, type Logger } from '#observability';
-import { FengdaClient, http, uniqueTenantId } from './support/api-client.js';
+import { http, uniqueTenantId } from './support/api-client.js';
 import { LogCapture } from './support/log-capture.js';
-import { startGateway, startWorker, type RunningApp } from './support/test-apps.js';
+import { useApps } from './support/use-apps.js';
 
 // Check digits computed (GB 11643, Luhn), not guessed.
 const ID_CARD = '11010519491231002X';
@@ -20,24 +20,11 @@ describe('PII is masked in logs always, in history and audit per tenant', () => 
   // Debug level: whatever any code path logs about a turn is captured.
   const gatewayLogs = new LogCapture('gateway', 'debug');
   const workerLogs = new LogCapture('nlp-worker', 'debug');
-  let gateway: RunningApp;
-  let worker: RunningApp;
-  let api: FengdaClient;
-
-  beforeAll(async () => {
-    gateway = await startGateway({ logger: gatewayLogs.logger, env: { LOG_LEVEL: 'debug' } });
-    worker = await startWorker({ logger: workerLogs.logger, env: { LOG_LEVEL: 'debug' } });
-    api = new FengdaClient(gateway.url);
-  });
-
-  afterAll(async () => {
-    await gateway?.close();
-    await worker?.close();
-  });
+  const apps = useApps({ gateway: { logger: gatewayLogs.logger, env: { LOG_LEVEL: 'debug' } }, worker: { logger: workerLogs.logger, env: { LOG_LEVEL: 'debug' } } });
 
   const auditQueries = async (apiKey: string, userId: string): Promise<string[]> => {
     for (let i = 0; i < 100; i++) {
-      const { body } = await http<{ items: { query: string }[] }>(`${gateway.url}/v1/audit?kind=turn&userId=${userId}`, { token: apiKey });
+      const { body } = await http<{ items: { query: string }[] }>(`${apps.gateway.url}/v1/audit?kind=turn&userId=${userId}`, { token: apiKey });
       if (body.items.length > 0) return body.items.map((e) => e.query);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -45,12 +32,12 @@ describe('PII is masked in logs always, in history and audit per tenant', () => 
   };
 
   it('with piiMasking.history on: masked in both apps’ logs, in the stored history and in the audit trail', async () => {
-    const tenant = await api.createTenant(uniqueTenantId('pii-on'), { piiMasking: { history: true } });
-    const token = await api.token(tenant.apiKey, 'pii-user');
-    const turn = await api.chat(token, QUERY);
+    const tenant = await apps.api.createTenant(uniqueTenantId('pii-on'), { piiMasking: { history: true } });
+    const token = await apps.api.token(tenant.apiKey, 'pii-user');
+    const turn = await apps.api.chat(token, QUERY);
     expect(turn.status).toBe(200);
 
-    const { body } = await api.conversation(tenant.apiKey, 'pii-user');
+    const { body } = await apps.api.conversation(tenant.apiKey, 'pii-user');
     const stored = String(body.turns[0]!.query);
     expectNoneInClear(stored);
     expect(stored).toContain(`110${'*'.repeat(13)}2X`);
@@ -64,7 +51,7 @@ describe('PII is masked in logs always, in history and audit per tenant', () => 
 
     // Anything that logs the text, the way it would reach a log line: error messages, ids,
     // free-text messages, Nest's own logger.
-    for (const [app, capture] of [[gateway, gatewayLogs], [worker, workerLogs]] as const) {
+    for (const [app, capture] of [[apps.gateway, gatewayLogs], [apps.worker, workerLogs]] as const) {
       const logger = app.app.get<Logger>(LOGGER);
       logger.warn({ err: new Error(`lookup failed for ${QUERY}`), userId: '13812345678', detail: { query2: QUERY } }, `could not answer: ${QUERY}`);
       new NestPinoLogger(logger).error(`nest says ${QUERY}`, `trace ${EMAIL}`);
@@ -77,14 +64,14 @@ describe('PII is masked in logs always, in history and audit per tenant', () => 
   });
 
   it('by default: history kept as sent, audit masked; with piiMasking.audit off the audit keeps the text', async () => {
-    const plain = await api.createTenant(uniqueTenantId('pii-default'));
-    await api.chat(await api.token(plain.apiKey, 'u1'), QUERY);
-    expect((await api.conversation(plain.apiKey, 'u1')).body.turns[0]).toMatchObject({ query: QUERY });
+    const plain = await apps.api.createTenant(uniqueTenantId('pii-default'));
+    await apps.api.chat(await apps.api.token(plain.apiKey, 'u1'), QUERY);
+    expect((await apps.api.conversation(plain.apiKey, 'u1')).body.turns[0]).toMatchObject({ query: QUERY });
     const [audited] = await auditQueries(plain.apiKey, 'u1');
     expectNoneInClear(audited!);
 
-    const raw = await api.createTenant(uniqueTenantId('pii-audit-off'), { piiMasking: { audit: false } });
-    await api.chat(await api.token(raw.apiKey, 'u1'), QUERY);
+    const raw = await apps.api.createTenant(uniqueTenantId('pii-audit-off'), { piiMasking: { audit: false } });
+    await apps.api.chat(await apps.api.token(raw.apiKey, 'u1'), QUERY);
     expect(await auditQueries(raw.apiKey, 'u1')).toEqual([QUERY]);
 
     expectNoneInClear(gatewayLogs.text());

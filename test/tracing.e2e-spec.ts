@@ -1,35 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { KnowledgeService } from '#knowledge';
 import { BANK_FAQ } from './support/bank-faq.js';
-import { FengdaClient, http, uniqueTenantId } from './support/api-client.js';
+import { http, uniqueTenantId } from './support/api-client.js';
 import { LogCapture } from './support/log-capture.js';
-import { startGateway, startWorker, type RunningApp } from './support/test-apps.js';
+import { useApps } from './support/use-apps.js';
 
 describe('W3C trace context across gateway, queue and worker', () => {
   const gatewayLogs = new LogCapture('gateway');
   const workerLogs = new LogCapture('nlp-worker', 'debug');
-  let gateway: RunningApp;
-  let worker: RunningApp;
-  let api: FengdaClient;
+  const apps = useApps({ gateway: { logger: gatewayLogs.logger }, worker: { logger: workerLogs.logger } });
   let token: string;
 
   beforeAll(async () => {
-    gateway = await startGateway({ logger: gatewayLogs.logger });
-    worker = await startWorker({ logger: workerLogs.logger });
-    api = new FengdaClient(gateway.url);
-    const tenant = await api.createTenant(uniqueTenantId('trace'));
-    await worker.app.get(KnowledgeService).upsertMany(tenant.id, BANK_FAQ);
-    token = await api.token(tenant.apiKey, 'traced-user');
-  });
-
-  afterAll(async () => {
-    await gateway?.close();
-    await worker?.close();
+    const tenant = await apps.api.createTenant(uniqueTenantId('trace'));
+    await apps.worker.app.get(KnowledgeService).upsertMany(tenant.id, BANK_FAQ);
+    token = await apps.api.token(tenant.apiKey, 'traced-user');
   });
 
   it("continues the caller's trace: the same trace id in the response and in both apps' log lines for the turn", async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const res = await http(`${gateway.url}/v1/chat`, {
+    const res = await http(`${apps.gateway.url}/v1/chat`, {
       token,
       body: { query: '银行卡丢了怎么挂失?' },
       headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
@@ -42,7 +32,7 @@ describe('W3C trace context across gateway, queue and worker', () => {
   });
 
   it('starts a trace when the caller sent none (or an invalid one)', async () => {
-    const res = await http(`${gateway.url}/v1/chat`, { token, body: { query: 'What are your branch opening hours?' }, headers: { traceparent: 'garbage' } });
+    const res = await http(`${apps.gateway.url}/v1/chat`, { token, body: { query: 'What are your branch opening hours?' }, headers: { traceparent: 'garbage' } });
     const header = res.headers.get('traceparent') ?? '';
     expect(header).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     const traceId = header.split('-')[1];
