@@ -132,8 +132,8 @@ export class ChatTurnService {
       ...maskedIf(config.piiMasking.audit, input.query, result.answer), source: result.source, confidence: result.confidence,
       entryId: result.entryId, latencyMs, at,
     });
-    this.metrics.turnDuration.observe({ source: result.source }, latencyMs / 1000);
-    this.metrics.turns.inc({ tenant: tenant.id, source: result.source });
+    this.metrics.child(this.metrics.turnDuration, { source: result.source }).observe(latencyMs / 1000);
+    this.metrics.child(this.metrics.turns, { tenant: tenant.id, source: result.source }).inc();
     this.logger.info({ seq: result.seq, source: result.source, latencyMs }, 'chat turn');
     return result;
   }

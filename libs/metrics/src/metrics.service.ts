@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type LabelValues } from 'prom-client';
 
 /** Latency buckets (seconds) around the design's figures: 87 ms mean, 300 ms p95 budget, 1.5 s deadline. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 1.5, 2, 5];
@@ -79,6 +79,25 @@ export class MetricsService {
         await collect(this);
       },
     });
+  }
+
+  private readonly children = new WeakMap<object, Map<string, Histogram.Internal<string> | Counter.Internal>>();
+
+  /**
+   * The child of `metric` for these labels, looked up once and kept: prom-client hashes the label object on every
+   * `observe(labels, …)` or `inc(labels)`, a visible cost per request and per turn in the benchmark's profiles. The
+   * key is the label values in the caller's order (each call site passes them the same way); labels are bounded (see
+   * above), and so is this cache.
+   */
+  child<T extends string>(metric: Histogram<T>, labels: LabelValues<T>): Histogram.Internal<T>;
+  child<T extends string>(metric: Counter<T>, labels: LabelValues<T>): Counter.Internal;
+  child<T extends string>(metric: Histogram<T> | Counter<T>, labels: LabelValues<T>): Histogram.Internal<T> | Counter.Internal {
+    let cache = this.children.get(metric);
+    if (!cache) this.children.set(metric, (cache = new Map()));
+    const key = Object.values(labels).join('\u0000');
+    let child = cache.get(key);
+    if (!child) cache.set(key, (child = metric.labels(labels)));
+    return child as Histogram.Internal<T> | Counter.Internal;
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

@@ -15,7 +15,7 @@ export const bullPrefix = (config: AppConfig): string => `{${config.redis.prefix
  * have expired. BullMQ's defaults (30 s lock renewed every 15 s, checked every 30 s) left a dead
  * worker's jobs `active`, and its turns' audit records unwritten, for 30–60 s; these take them
  * back 8–15 s after the death. A live worker keeps its locks through 8 s without a renewal (an
- * event loop blocked that long: a 10,000-entry index builds in ~0.5 s; or Redis unreachable that
+ * event loop blocked that long: a 10,000-entry index builds in under a second; or Redis unreachable that
  * long); past that its jobs run again, which is harmless here: an answer past its deadline is
  * dropped and a second reply ignored by the gateway, an audit insert is idempotent (event id).
  */

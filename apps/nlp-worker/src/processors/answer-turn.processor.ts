@@ -92,7 +92,7 @@ export class AnswerTurnProcessor extends WorkerHost implements OnApplicationBoot
         ...(result.entryId ? { entryId: result.entryId } : {}),
       };
       await publish(reply);
-      this.metrics.jobDuration.observe({ queue: QueueName.Answer, outcome: result.source }, (performance.now() - started) / 1000);
+      this.metrics.child(this.metrics.jobDuration, { queue: QueueName.Answer, outcome: result.source }).observe((performance.now() - started) / 1000);
       this.logger.debug({ source: result.source }, 'answer job done');
     });
   }
