@@ -27,7 +27,10 @@ describe('W3C trace context across gateway, queue and worker', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('traceparent')).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     await new Promise((r) => setTimeout(r, 50));
-    expect(gatewayLogs.lines.filter((l) => l.traceId === traceId).map((l) => l.msg)).toEqual(expect.arrayContaining(['chat turn', 'request']));
+    // One line for the turn: the access-log line carries the turn's summary.
+    const lines = gatewayLogs.lines.filter((l) => l.traceId === traceId);
+    expect(lines.filter((l) => l.msg === 'request')).toEqual([expect.objectContaining({ route: '/v1/chat', status: 200, seq: 1, source: 'kb', latencyMs: expect.any(Number) })]);
+    expect(lines.map((l) => l.msg)).not.toContain('chat turn');
     expect(workerLogs.lines.filter((l) => l.traceId === traceId).map((l) => l.msg)).toContain('answer job done');
   });
 

@@ -51,7 +51,7 @@ export const createGatewayApp = async (core: CoreOptions): Promise<NestFastifyAp
     void reply.header('x-request-id', request.id);
     const trace = continueTrace(request.headers.traceparent);
     void reply.header('traceparent', trace.traceparent);
-    LogContexts.run({ requestId: request.id, traceId: trace.traceId, traceparent: trace.traceparent }, done);
+    LogContexts.run({ requestId: request.id, traceId: trace.traceId, traceparent: trace.traceparent, summary: {} }, done);
   });
   fastify.addHook('preValidation', (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
     // Text bodies (KB import) are checked line by line by their route, which names the line.
@@ -61,8 +61,12 @@ export const createGatewayApp = async (core: CoreOptions): Promise<NestFastifyAp
   });
   registerHttpMetrics(fastify, app.get(MetricsService));
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    // One line per request; a chat turn's summary (seq, source, latencyMs) rides on it (LogContexts.summarize).
     logger.info(
-      { requestId: request.id, method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      {
+        requestId: request.id, method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10,
+        ...LogContexts.current()?.summary,
+      },
       'request',
     );
     done();

@@ -134,7 +134,8 @@ export class ChatTurnService {
     });
     this.metrics.child(this.metrics.turnDuration, { source: result.source }).observe(latencyMs / 1000);
     this.metrics.child(this.metrics.turns, { tenant: tenant.id, source: result.source }).inc();
-    this.logger.info({ seq: result.seq, source: result.source, latencyMs }, 'chat turn');
+    const summary = { seq: result.seq, source: result.source, latencyMs };
+    if (!LogContexts.summarize(summary)) this.logger.info(summary, 'chat turn');
     return result;
   }
 

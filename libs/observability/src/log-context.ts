@@ -9,6 +9,11 @@ export interface LogContext {
   traceId?: string;
   /** The `traceparent` to hand to the next hop (the job). */
   traceparent?: string;
+  /**
+   * Present on an HTTP request's context: fields its one access-log line carries (a chat turn's seq, source and
+   * latency), so a turn over HTTP costs one log line, not two. Never stamped on other lines.
+   */
+  summary?: Record<string, unknown>;
 }
 
 const storage = new AsyncLocalStorage<LogContext>();
@@ -27,6 +32,16 @@ export const LogContexts = {
   },
   current(): LogContext | undefined {
     return storage.getStore();
+  },
+  /**
+   * Hands fields to the current request's access-log line; false when there is none (a WebSocket turn, a job),
+   * and the caller logs a line of its own.
+   */
+  summarize(fields: Record<string, unknown>): boolean {
+    const summary = storage.getStore()?.summary;
+    if (!summary) return false;
+    Object.assign(summary, fields);
+    return true;
   },
   /** Adds fields to the active context; a no-op outside one. */
   assign(fields: Partial<LogContext>): void {

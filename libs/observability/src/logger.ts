@@ -25,7 +25,7 @@ export const createLogger = (options: { level: string; app: string }, destinatio
     mixin: () => {
       const ctx = LogContexts.current();
       if (!ctx) return {};
-      const { traceparent: _hop, ...fields } = ctx;
+      const { traceparent: _hop, summary: _summary, ...fields } = ctx;
       return fields;
     },
     // Belt and braces: these fields must never reach a log line even if someone logs a request.
@@ -38,7 +38,7 @@ export const createLogger = (options: { level: string; app: string }, destinatio
     },
     },
     // Buffered, asynchronous stdout: one write per ~8 KB instead of one syscall per line (a
-    // turn logs two lines). Buffered lines are flushed on exit by pino's exit handler and
+    // turn over HTTP logs one line). Buffered lines are flushed on exit by pino's exit handler and
     // explicitly by the apps' drain.
     destination ?? pino.destination({ dest: 1, sync: false, minLength: 8192 }),
   );
