@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LOGGER, type Logger } from '#observability';
+import { LOGGER, RepeatThrottle, type Logger } from '#observability';
 import type { AuditRecord } from '#queue';
 import { AuditRepository } from './audit.repository.js';
 
@@ -12,6 +12,8 @@ interface Pending {
 const MAX_BATCH = 200;
 /** Jobs' records gather this long into one transaction (one multi-row INSERT per tenant in it). */
 const MAX_WAIT_MS = 50;
+/** While Postgres is down every flush fails: one line per kind of failure per this long (with the count swallowed). */
+const FAILURE_LOG_WINDOW_MS = 5_000;
 
 /**
  * Collects audit records from concurrently running jobs into multi-row INSERTs. Each job's
@@ -22,6 +24,7 @@ const MAX_WAIT_MS = 50;
 export class AuditBatcher {
   private pending: Pending[] = [];
   private timer?: NodeJS.Timeout;
+  private readonly failures = new RepeatThrottle(FAILURE_LOG_WINDOW_MS);
 
   constructor(
     private readonly repository: AuditRepository,
@@ -47,13 +50,15 @@ export class AuditBatcher {
       for (const p of batch) p.resolve();
     } catch (error) {
       if (batch.length === 1) {
-        this.logger.warn({ err: (error as Error).message, tenantId: batch[0]!.record.tenantId }, 'audit insert failed; the job will retry');
+        const repeats = this.failures.admit(`one:${(error as Error).message}`);
+        if (repeats) this.logger.warn({ err: (error as Error).message, tenantId: batch[0]!.record.tenantId, ...repeats }, 'audit insert failed; the job will retry');
         batch[0]!.reject(error as Error);
         return;
       }
       // One bad record must not hold back the others (and other tenants'): write them one by
       // one, so only the failing records' jobs retry. Idempotent, so re-writing is harmless.
-      this.logger.warn({ err: (error as Error).message, size: batch.length }, 'audit batch insert failed; retrying record by record');
+      const repeats = this.failures.admit(`batch:${(error as Error).message}`);
+      if (repeats) this.logger.warn({ err: (error as Error).message, size: batch.length, ...repeats }, 'audit batch insert failed; retrying record by record');
       await Promise.all(
         batch.map((p) => this.repository.insertBatch([p.record]).then(() => p.resolve(), (e: Error) => p.reject(e))),
       );

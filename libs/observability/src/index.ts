@@ -4,3 +4,4 @@ export * from './nest-logger.js';
 export * from './pii.js';
 export * from './trace-context.js';
 export * from './tokens.js';
+export * from './repeat-throttle.js';

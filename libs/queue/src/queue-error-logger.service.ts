@@ -2,7 +2,7 @@ import { getQueueToken, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService, ModuleRef } from '@nestjs/core';
 import type { Queue, Worker } from 'bullmq';
-import { LOGGER, type Logger } from '#observability';
+import { LOGGER, RepeatThrottle, type Logger } from '#observability';
 import { QueueName } from './job-contracts.js';
 
 /** The same error from one queue or worker is logged at most once per this long (with how often it recurred). */
@@ -45,15 +45,10 @@ export class QueueErrorLogger implements OnApplicationBootstrap {
   }
 
   private watch(emitter: Pick<NodeJS.EventEmitter, 'on'>, fields: { queue: string; role: 'producer' | 'worker' }): void {
-    let last = { message: '', at: -Infinity, repeated: 0 };
+    const throttle = new RepeatThrottle(REPEAT_WINDOW_MS);
     emitter.on('error', (error: Error) => {
-      const now = performance.now();
-      if (error.message === last.message && now - last.at < REPEAT_WINDOW_MS) {
-        last.repeated++;
-        return;
-      }
-      this.logger.warn({ ...fields, err: error.message, ...(last.repeated ? { repeatedBefore: last.repeated } : {}) }, 'queue connection error');
-      last = { message: error.message, at: now, repeated: 0 };
+      const repeats = throttle.admit(error.message);
+      if (repeats) this.logger.warn({ ...fields, err: error.message, ...repeats }, 'queue connection error');
     });
   }
 }

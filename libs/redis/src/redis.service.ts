@@ -1,7 +1,10 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
 import { AppConfig } from '#config';
-import { LOGGER, type Logger } from '#observability';
+import { LOGGER, RepeatThrottle, type Logger } from '#observability';
+
+/** A connection's same error is logged at most once per this long (with how often it recurred). */
+const REPEAT_WINDOW_MS = 5_000;
 
 /**
  * The process's Redis connections, created once and reused (the design's memory leak was a
@@ -100,8 +103,15 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
     return client;
   }
 
-  /** Connection errors go to the JSON log (without a listener ioredis prints them raw to stderr). */
+  /**
+   * Connection errors go to the JSON log (without a listener ioredis prints them raw to stderr), each message at most
+   * once per connection per REPEAT_WINDOW_MS: an outage repeats it on every reconnect attempt.
+   */
   private logErrors(connection: Redis): void {
-    connection.on('error', (error: Error) => this.logger.warn({ err: error.message }, 'redis connection error'));
+    const throttle = new RepeatThrottle(REPEAT_WINDOW_MS);
+    connection.on('error', (error: Error) => {
+      const repeats = throttle.admit(error.message);
+      if (repeats) this.logger.warn({ connection: connection.options.connectionName, err: error.message, ...repeats }, 'redis connection error');
+    });
   }
 }
