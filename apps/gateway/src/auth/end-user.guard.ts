@@ -4,6 +4,7 @@ import { DomainError, ErrorCode } from '#common';
 import { LogContexts } from '#observability';
 import { RateLimiter } from '#rate-limit';
 import { TenantCacheService } from '#tenancy';
+import { admitEndUserTurn } from './end-user-admission.js';
 import { bearerOf, type AuthedRequest } from './principal.js';
 import { assertTenantHeader } from './tenant-header.js';
 
@@ -32,13 +33,7 @@ export class EndUserGuard implements CanActivate {
     if (!tenant) throw new DomainError(ErrorCode.TenantNotFound, 'tenant not found');
     if (tenant.status !== 'active') throw new DomainError(ErrorCode.TenantDisabled, 'tenant is disabled');
     assertTenantHeader(request, tenant.id);
-    // Independent checks, so one round trip for both; a revoked token is refused before a rate limit is reported.
-    const [revocation, admission] = await Promise.allSettled([
-      this.revocations.assertNotRevoked(claims),
-      this.limiter.admit(tenant.id, claims.userId, tenant.config.rateLimit),
-    ]);
-    if (revocation.status === 'rejected') throw revocation.reason;
-    if (admission.status === 'rejected') throw admission.reason;
+    await admitEndUserTurn(this.revocations, this.limiter, tenant, claims);
     request.principal = { kind: 'endUser', tenant, claims };
     return true;
   }

@@ -7,6 +7,7 @@ import type { ChatTurnService } from '#dialogue';
 import { LogContexts, type Logger } from '#observability';
 import type { RateLimiter } from '#rate-limit';
 import type { HistoryRepository } from '#sessions';
+import { admitEndUserTurn } from '../../auth/end-user-admission.js';
 import { toErrorBody } from '../../http/error-body.js';
 import type { EndUserAuthenticator, EndUserSession } from '../end-user-authenticator.js';
 import { runStreamingTurn } from '../streaming-turn.js';
@@ -196,8 +197,7 @@ export class WsConnection {
         // The tenant as it is now: a disabled tenant stops answering on open sockets too, and
         // so does a revoked token. Then the same admission as every other chat channel.
         const tenant = await this.deps.auth.activeTenant(session.tenant.id);
-        await this.deps.revocations.assertNotRevoked(session.claims);
-        await this.deps.limiter.admit(tenant.id, session.claims.userId, tenant.config.rateLimit);
+        await admitEndUserTurn(this.deps.revocations, this.deps.limiter, tenant, session.claims);
         const result = await runStreamingTurn(this.deps.turns, tenant, session.claims.userId, { query, ...id }, requestId, {
           delta: (text) => this.send({ type: 'delta', ...id, text }),
         });
