@@ -8,6 +8,8 @@ import type { EndUserClaims } from './end-user-token.service.js';
 // Longer than any token can live (JWT_TTL_SECONDS is at most a day) plus the verify
 // tolerance: after that every token the revocation covers has expired on its own.
 const MARKER_TTL_MS = (86_400 + 60) * 1000;
+/** The user's key holding the marker (the chat turn's open-turn script reads it too: see HistoryRepository). */
+export const REVOKED_AT_KEY = 'tokens-revoked-at';
 
 /**
  * Revocation of one end user's tokens: a "not before" time per user in Redis. A token issued
@@ -47,6 +49,6 @@ export class TokenRevocationService {
   }
 
   private keyOf(tenantId: string, userId: string): string {
-    return this.redis.key(`{t:${tenantId}:u:${userId}}`, 'tokens-revoked-at');
+    return this.redis.userKey(tenantId, userId, REVOKED_AT_KEY);
   }
 }

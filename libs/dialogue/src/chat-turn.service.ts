@@ -6,6 +6,7 @@ import { MetricsService } from '#metrics';
 import { LOGGER, LogContexts, maskPii, type Logger } from '#observability';
 import type { AnswerReply, AnswerTurnPayload, ContextTurn } from '#queue';
 import { DEADLINE_EXCEEDED, raceDeadline } from '#resilience';
+import { RateLimiter } from '#rate-limit';
 import { HistoryRepository, PENDING, type StoredTurn } from '#sessions';
 import type { TenantSnapshot } from '#tenancy';
 import { AdmissionService } from './admission.service.js';
@@ -24,6 +25,11 @@ export interface ChatTurnResult {
 export interface ChatTurnInput {
   query: string;
   clientMsgId?: string;
+  /**
+   * Issue time (epoch ms) of the end user's token, when the channel has one: the turn is refused (`TOKEN_REVOKED`)
+   * if the user's tokens were revoked since. The OpenAI facade authenticates the tenant's backend and has none.
+   */
+  tokenIssuedAt?: number;
 }
 
 /** Streaming channels (WebSocket, SSE) pass these; plain REST does not. */
@@ -55,6 +61,7 @@ export class ChatTurnService {
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
     private readonly admission: AdmissionService,
+    private readonly limiter: RateLimiter,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -62,6 +69,9 @@ export class ChatTurnService {
     const started = this.clock.now();
     const { config } = tenant;
     const deadlineAt = started + config.answerDeadlineMs;
+    // Admission, every channel alike: the tenant's bucket (a lease, usually no round trip), then the user's bucket and
+    // the token's revocation inside the script that opens the turn.
+    await this.limiter.admitTenant(tenant.id, config.rateLimit);
     // Shed before anything is stored when the queue lags (see AdmissionService).
     const shed = this.admission.pressure.overloaded;
     if (shed) {
@@ -79,13 +89,24 @@ export class ChatTurnService {
         // for DEDUP_TTL_SEC by completeTurn.
         dedupTtlSec: Math.ceil(config.answerDeadlineMs / 1000) + PENDING_CLAIM_GRACE_SEC,
         seqTtlSec: config.historyTtlSec,
+        admission: {
+          tokenIssuedAt: input.tokenIssuedAt,
+          userBucket: { perSec: config.rateLimit.userPerMin / 60, burst: config.rateLimit.userBurst },
+        },
       })
       .catch((error: Error) => {
         // Redis is unreachable (the client's command timeout fired): nothing was stored, so the
         // client may retry at once; answering a 503 beats hanging until Redis returns.
+        this.limiter.refundTenant(tenant.id);
         this.logger.warn({ err: error.message }, 'history unavailable');
         throw new DomainError(ErrorCode.DependencyUnavailable, 'conversation store unavailable, retry shortly', { retryAfterSec: 1 });
       });
+    if (begun.kind === 'revoked' || begun.kind === 'rate-limited') {
+      // Refused before anything was stored: the tenant's token goes back. A revoked token is refused before a rate limit.
+      this.limiter.refundTenant(tenant.id);
+      if (begun.kind === 'revoked') throw new DomainError(ErrorCode.TokenRevoked, 'token has been revoked; request a new one');
+      throw RateLimiter.refusal('user', begun.retryAfterMs);
+    }
     if (begun.kind === 'duplicate') return this.replayDuplicate(tenant, userId, input.clientMsgId!, begun.stored, deadlineAt);
 
     const turnId = randomUUID();

@@ -1,77 +1,105 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode } from '#common';
-import { LOGGER, type Logger } from '#observability';
+import { LOGGER, RepeatThrottle, type Logger } from '#observability';
 import { RedisService } from '#redis';
-import { DEFAULT_RATE_LIMIT, TenantCacheService, type RateLimitConfig } from '#tenancy';
-import { tokenBucketCommand } from './token-bucket.script.js';
+import type { RateLimitConfig } from '#tenancy';
+import { tenantLeaseCommand } from './token-bucket.script.js';
 
-/** The outcome of asking for one chat turn. */
-export interface RateDecision {
-  allowed: boolean;
-  /** Whole seconds until a retry can succeed (0 when allowed); what `Retry-After` says. */
-  retryAfterSec: number;
-  /** Which bucket refused: the end user's own, or the whole tenant's. */
-  limitedBy?: 'tenant' | 'user';
+/** Which bucket refused a chat turn: the end user's own, or the whole tenant's. */
+export type LimitedBy = 'tenant' | 'user';
+
+/** A lease takes at most this share of a second's worth of the tenant's rate … */
+const LEASE_WINDOW_SEC = 0.05;
+/** … and at most this many tokens. */
+const MAX_LEASE = 20;
+/** Leased tokens not used within this long are dropped: a quiet gateway does not sit on the tenant's budget. */
+const LEASE_TTL_MS = 250;
+
+interface Lease {
+  tokens: number;
+  expiresAt: number;
+  refill?: Promise<LeaseGrant>;
+}
+
+/** Tokens granted (0: refused, retry after waitMs); `failedOpen` when Redis could not be asked. */
+interface LeaseGrant {
+  granted: number;
+  waitMs: number;
+  failedOpen?: boolean;
 }
 
 /**
- * Per-tenant and per-end-user admission of chat turns: token buckets in Redis, one round trip
- * per turn, shared by every gateway replica. Every chat channel calls it (REST through
- * `EndUserGuard`; WebSocket, SSE and the OpenAI facade per turn), so a user's limit is one
- * limit whichever channel they use.
+ * Admission of chat turns by token buckets in Redis, shared by every gateway replica: the tenant's bucket here, the
+ * end user's inside the script that opens the turn (HistoryRepository.beginTurn, on the user's own hash tag, so a
+ * turn costs no round trip of its own for admission). Every chat channel passes it (ChatTurnService), so a user's
+ * limit is one limit whichever channel they use.
+ *
+ * The tenant's bucket is leased: a gateway takes up to MAX_LEASE tokens at once (at most LEASE_WINDOW_SEC of the
+ * tenant's rate; one token at a time for small limits) and spends them locally, so a busy tenant's turns ask Redis
+ * once per lease instead of once per turn. Tokens are taken before they are spent: the tenant's limit is never
+ * exceeded across replicas; a lease left unused for LEASE_TTL_MS is dropped, which at worst admits a little less.
  */
 @Injectable()
 export class RateLimiter {
-  private readonly bucket: ReturnType<typeof tokenBucketCommand>;
+  private readonly lease: ReturnType<typeof tenantLeaseCommand>;
+  private readonly leases = new Map<string, Lease>();
+  private readonly failures = new RepeatThrottle();
 
   constructor(
     private readonly redis: RedisService,
-    private readonly tenants: TenantCacheService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.bucket = tokenBucketCommand(redis.client);
+    this.lease = tenantLeaseCommand(redis.client);
   }
 
-  /**
-   * Takes one turn from the tenant's and the user's buckets (both or neither). `limits`
-   * defaults to the tenant's configured ones, from the in-memory tenant cache.
-   */
-  async consume(tenantId: string, userId: string, limits?: Readonly<RateLimitConfig>): Promise<RateDecision> {
-    const { tenantPerSec, tenantBurst, userPerMin, userBurst } = limits ?? (await this.limitsOf(tenantId));
-    // One hash tag per tenant: both keys of the script share a Redis Cluster slot.
-    const tag = `{rl:${tenantId}}`;
+  /** Takes one turn from the tenant's bucket; throws `RATE_LIMITED` (limitedBy `tenant`) when it is empty. */
+  async admitTenant(tenantId: string, limits: Readonly<RateLimitConfig>): Promise<void> {
+    for (;;) {
+      const lease = this.leaseOf(tenantId);
+      if (lease.tokens > 0 && performance.now() < lease.expiresAt) {
+        lease.tokens--;
+        return;
+      }
+      // One request per gateway and tenant at a time; the turns that wait meanwhile share its grant.
+      lease.refill ??= this.refill(tenantId, lease, limits).finally(() => (lease.refill = undefined));
+      const grant = await lease.refill;
+      if (grant.failedOpen) return;
+      if (grant.granted === 0) throw RateLimiter.refusal('tenant', grant.waitMs);
+    }
+  }
+
+  /** Gives back the tenant token of a turn refused afterwards (by the user's own limit, or a revoked token). */
+  refundTenant(tenantId: string): void {
+    const lease = this.leases.get(tenantId);
+    if (lease && performance.now() < lease.expiresAt) lease.tokens++;
+  }
+
+  /** The `RATE_LIMITED` error of either bucket, with `details.retryAfterSec` for the Retry-After header. */
+  static refusal(limitedBy: LimitedBy, retryAfterMs: number): DomainError {
+    const retryAfterSec = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    const whose = limitedBy === 'tenant' ? "the tenant's" : "this user's";
+    return new DomainError(ErrorCode.RateLimited, `too many chat turns: ${whose} rate limit is reached; retry in ${retryAfterSec} s`, { retryAfterSec, limitedBy });
+  }
+
+  private leaseOf(tenantId: string): Lease {
+    let lease = this.leases.get(tenantId);
+    if (!lease) this.leases.set(tenantId, (lease = { tokens: 0, expiresAt: 0 }));
+    return lease;
+  }
+
+  private async refill(tenantId: string, lease: Lease, limits: Readonly<RateLimitConfig>): Promise<LeaseGrant> {
+    const want = Math.max(1, Math.min(MAX_LEASE, Math.floor(limits.tenantPerSec * LEASE_WINDOW_SEC)));
     try {
-      const [allowed, retryAfterMs, limitedBy] = await this.bucket(
-        this.redis.key(tag, 'tenant'),
-        this.redis.key(tag, 'u', userId),
-        tenantPerSec,
-        tenantBurst,
-        userPerMin / 60,
-        userBurst,
-      );
-      if (allowed === 1) return { allowed: true, retryAfterSec: 0 };
-      return { allowed: false, retryAfterSec: Math.max(1, Math.ceil(retryAfterMs / 1000)), limitedBy: limitedBy === 'tenant' ? 'tenant' : 'user' };
+      const [granted, waitMs] = await this.lease(this.redis.key(`{rl:${tenantId}}`, 'tenant'), limits.tenantPerSec, limits.tenantBurst, want);
+      lease.tokens = granted;
+      lease.expiresAt = performance.now() + LEASE_TTL_MS;
+      return { granted, waitMs };
     } catch (error) {
-      // Fail open: without Redis the turn cannot run anyway (history lives there), and the
-      // limiter must not be the thing that turns a Redis hiccup into refusals.
-      this.logger.warn({ err: (error as Error).message }, 'rate limiter unavailable; turn admitted');
-      return { allowed: true, retryAfterSec: 0 };
+      // Fail open: without Redis the turn cannot run anyway (history lives there), and the limiter must not be the
+      // thing that turns a Redis hiccup into refusals.
+      const repeats = this.failures.admit((error as Error).message);
+      if (repeats) this.logger.warn({ err: (error as Error).message, ...repeats }, 'rate limiter unavailable; turns admitted');
+      return { granted: 0, waitMs: 0, failedOpen: true };
     }
-  }
-
-  /** {@link consume}, throwing `RATE_LIMITED` (with `details.retryAfterSec`) when refused. */
-  async admit(tenantId: string, userId: string, limits?: Readonly<RateLimitConfig>): Promise<void> {
-    const decision = await this.consume(tenantId, userId, limits);
-    if (!decision.allowed) {
-      const whose = decision.limitedBy === 'tenant' ? "the tenant's" : "this user's";
-      throw new DomainError(ErrorCode.RateLimited, `too many chat turns: ${whose} rate limit is reached; retry in ${decision.retryAfterSec} s`, {
-        retryAfterSec: decision.retryAfterSec,
-        limitedBy: decision.limitedBy,
-      });
-    }
-  }
-
-  private async limitsOf(tenantId: string): Promise<Readonly<RateLimitConfig>> {
-    return (await this.tenants.get(tenantId))?.config.rateLimit ?? DEFAULT_RATE_LIMIT;
   }
 }

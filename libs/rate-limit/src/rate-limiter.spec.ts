@@ -1,91 +1,110 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { DomainError, ErrorCode } from '#common';
+import { ErrorCode } from '#common';
 import { AppConfig } from '#config';
 import { createLogger } from '#observability';
 import { RedisService } from '#redis';
-import type { TenantCacheService } from '#tenancy';
 import { RateLimiter } from './rate-limiter.service.js';
 
-// Integration test on the run's real Redis (global setup provides it and a key prefix).
-describe('RateLimiter (token buckets in one Lua call)', () => {
+// Integration test on the run's real Redis (global setup provides it and a key prefix). The end user's bucket is
+// checked in the script that opens a turn: see history.repository.spec.ts.
+describe('RateLimiter (the tenant bucket, leased)', () => {
   const config = AppConfig.fromEnv({ NODE_ENV: 'test', REDIS_URL: process.env.FENGDA_TEST_REDIS_URL, REDIS_PREFIX: process.env.FENGDA_TEST_REDIS_PREFIX });
   const logger = createLogger({ level: 'silent', app: 'test' });
-  const noTenants = { get: async () => null } as unknown as TenantCacheService;
   let redis: RedisService;
   let limiter: RateLimiter;
   const tenant = (): string => `rl-${randomBytes(4).toString('hex')}`;
+  const limits = (tenantPerSec: number, tenantBurst: number) => ({ tenantPerSec, tenantBurst, userPerMin: 60, userBurst: 10 });
+  const outcome = (p: Promise<void>): Promise<string> =>
+    p.then(
+      () => 'admitted',
+      (e: { code?: string; details?: { limitedBy?: string } }) => `${e.code}:${e.details?.limitedBy}`,
+    );
+  const storedTokens = async (t: string): Promise<number> => Number(await redis.client.hget(`${process.env.FENGDA_TEST_REDIS_PREFIX}:{rl:${t}}:tenant`, 'tokens'));
 
   beforeAll(async () => {
     redis = new RedisService(config, logger);
     await redis.ready();
-    limiter = new RateLimiter(redis, noTenants, logger);
+    limiter = new RateLimiter(redis, logger);
   });
 
   afterAll(async () => {
     await redis.onApplicationShutdown();
   });
 
-  it('allows the burst, then refuses with the time until the next token', async () => {
+  it("admits the tenant's burst, then refuses with RATE_LIMITED, limitedBy tenant and the wait", async () => {
     const t = tenant();
-    const limits = { tenantPerSec: 1000, tenantBurst: 1000, userPerMin: 60, userBurst: 3 };
-    const decisions = [];
-    for (let i = 0; i < 4; i++) decisions.push(await limiter.consume(t, 'u1', limits));
-    expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, false]);
-    expect(decisions[3]).toEqual({ allowed: false, retryAfterSec: 1, limitedBy: 'user' });
+    const results = [];
+    for (let i = 0; i < 4; i++) results.push(await outcome(limiter.admitTenant(t, limits(1, 3))));
+    expect(results).toEqual(['admitted', 'admitted', 'admitted', `${ErrorCode.RateLimited}:tenant`]);
+    await expect(limiter.admitTenant(t, limits(1, 3))).rejects.toMatchObject({ details: { retryAfterSec: 1, limitedBy: 'tenant' } });
   });
 
-  it('is atomic under concurrency: exactly the burst gets through', async () => {
+  it('never admits more than the bucket holds, across gateways sharing it and under concurrency', async () => {
     const t = tenant();
-    const limits = { tenantPerSec: 1000, tenantBurst: 1000, userPerMin: 1, userBurst: 10 };
-    const decisions = await Promise.all(Array.from({ length: 50 }, () => limiter.consume(t, 'u1', limits)));
-    expect(decisions.filter((d) => d.allowed)).toHaveLength(10);
+    const other = new RateLimiter(redis, logger); // a second gateway replica
+    const l = limits(1, 50); // 50 tokens, one more a second
+    const turns = Array.from({ length: 120 }, (_, i) => outcome((i % 2 ? limiter : other).admitTenant(t, l)));
+    const admitted = (await Promise.all(turns)).filter((r) => r === 'admitted').length;
+    expect(admitted).toBeGreaterThanOrEqual(50);
+    expect(admitted).toBeLessThanOrEqual(51);
   });
 
-  it("takes from both buckets or neither: a user refused by their own limit spends none of the tenant's", async () => {
+  it("leases a busy tenant's tokens: one Redis call takes up to 20, spent locally", async () => {
     const t = tenant();
-    const limits = { tenantPerSec: 1, tenantBurst: 3, userPerMin: 1, userBurst: 1 };
-    expect((await limiter.consume(t, 'greedy', limits)).allowed).toBe(true);
-    for (let i = 0; i < 5; i++) expect(await limiter.consume(t, 'greedy', limits)).toMatchObject({ allowed: false, limitedBy: 'user' });
-    expect((await limiter.consume(t, 'b', limits)).allowed).toBe(true);
-    expect((await limiter.consume(t, 'c', limits)).allowed).toBe(true);
-    expect(await limiter.consume(t, 'd', limits)).toMatchObject({ allowed: false, limitedBy: 'tenant', retryAfterSec: 1 });
+    await limiter.admitTenant(t, limits(1000, 1000)); // 5% of a second's rate: a lease of 20 (at most)
+    expect(1000 - (await storedTokens(t))).toBeCloseTo(20, 0);
+    for (let i = 0; i < 19; i++) await limiter.admitTenant(t, limits(1000, 1000));
+    expect(1000 - (await storedTokens(t))).toBeCloseTo(20, 0);
+    await limiter.admitTenant(t, limits(1000, 1000));
+    expect(1000 - (await storedTokens(t))).toBeGreaterThan(30);
+  });
+
+  it('takes one token at a time for small limits, and drops an unused lease after its time', async () => {
+    const t = tenant();
+    await limiter.admitTenant(t, limits(10, 10)); // 10/s: a lease of 1
+    expect(await storedTokens(t)).toBeCloseTo(9, 0);
+    const busy = tenant();
+    const leasedAt = async (): Promise<string | null> => redis.client.hget(`${process.env.FENGDA_TEST_REDIS_PREFIX}:{rl:${busy}}:tenant`, 'ts');
+    await limiter.admitTenant(busy, limits(1000, 1000));
+    const first = await leasedAt();
+    await limiter.admitTenant(busy, limits(1000, 1000));
+    expect(await leasedAt()).toBe(first); // spent from the lease: Redis not asked
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await limiter.admitTenant(busy, limits(1000, 1000)); // the lease expired unused: a new one is taken
+    expect(Number(await leasedAt())).toBeGreaterThan(Number(first));
+  });
+
+  it("gives a refused turn's token back (a turn takes from both buckets or neither)", async () => {
+    const t = tenant();
+    await limiter.admitTenant(t, limits(1, 1));
+    limiter.refundTenant(t);
+    expect(await outcome(limiter.admitTenant(t, limits(1, 1)))).toBe('admitted');
+    expect(await outcome(limiter.admitTenant(t, limits(1, 1)))).toBe(`${ErrorCode.RateLimited}:tenant`);
   });
 
   it("keeps tenants apart: one tenant's exhausted bucket does not touch another's", async () => {
     const [a, b] = [tenant(), tenant()];
-    const limits = { tenantPerSec: 1, tenantBurst: 1, userPerMin: 60, userBurst: 5 };
-    expect((await limiter.consume(a, 'u', limits)).allowed).toBe(true);
-    expect((await limiter.consume(a, 'v', limits)).allowed).toBe(false);
-    expect((await limiter.consume(b, 'u', limits)).allowed).toBe(true);
+    expect(await outcome(limiter.admitTenant(a, limits(1, 1)))).toBe('admitted');
+    expect(await outcome(limiter.admitTenant(a, limits(1, 1)))).toBe(`${ErrorCode.RateLimited}:tenant`);
+    expect(await outcome(limiter.admitTenant(b, limits(1, 1)))).toBe('admitted');
   });
 
-  it('refills at the configured rate (Redis time)', async () => {
+  it('refills at the configured rate (Redis time), and lets an idle bucket expire', async () => {
     const t = tenant();
-    const limits = { tenantPerSec: 1000, tenantBurst: 1000, userPerMin: 600, userBurst: 1 }; // one token per 100 ms
-    expect((await limiter.consume(t, 'u', limits)).allowed).toBe(true);
-    expect((await limiter.consume(t, 'u', limits)).allowed).toBe(false);
+    expect(await outcome(limiter.admitTenant(t, limits(10, 1)))).toBe('admitted'); // one token per 100 ms
+    expect(await outcome(limiter.admitTenant(t, limits(10, 1)))).not.toBe('admitted');
     await new Promise((resolve) => setTimeout(resolve, 150));
-    expect((await limiter.consume(t, 'u', limits)).allowed).toBe(true);
+    expect(await outcome(limiter.admitTenant(t, limits(10, 1)))).toBe('admitted');
+    expect(await redis.client.pttl(`${process.env.FENGDA_TEST_REDIS_PREFIX}:{rl:${t}}:tenant`)).toBeLessThanOrEqual(1100);
   });
 
-  it('writes keys under the configured prefix and the tenant hash tag, and lets idle buckets expire', async () => {
-    const t = tenant();
-    await limiter.consume(t, 'u1', { tenantPerSec: 10, tenantBurst: 20, userPerMin: 60, userBurst: 10 });
-    const userKey = `${process.env.FENGDA_TEST_REDIS_PREFIX}:{rl:${t}}:u:u1`;
-    const tenantKey = `${process.env.FENGDA_TEST_REDIS_PREFIX}:{rl:${t}}:tenant`;
-    expect(await redis.client.exists(userKey, tenantKey)).toBe(2);
-    // One token short of full: refills in 1 s (user) and 0.1 s (tenant), plus a second of slack.
-    expect(await redis.client.pttl(userKey)).toBeLessThanOrEqual(2000);
-    expect(await redis.client.pttl(tenantKey)).toBeLessThanOrEqual(1100);
-  });
-
-  it('admit() throws RATE_LIMITED with retryAfterSec for the Retry-After header', async () => {
-    const t = tenant();
-    const limits = { tenantPerSec: 1000, tenantBurst: 1000, userPerMin: 2, userBurst: 1 };
-    await limiter.admit(t, 'u', limits);
-    const refused = limiter.admit(t, 'u', limits);
-    await expect(refused).rejects.toBeInstanceOf(DomainError);
-    await expect(limiter.admit(t, 'u', limits)).rejects.toMatchObject({ code: ErrorCode.RateLimited, details: { retryAfterSec: 30, limitedBy: 'user' } });
+  it('fails open when Redis cannot be asked: the limiter never turns a Redis hiccup into refusals', async () => {
+    const down = new RedisService(AppConfig.fromEnv({ NODE_ENV: 'test', REDIS_URL: 'redis://127.0.0.1:1/0', REDIS_PREFIX: 'unused' }), logger);
+    try {
+      await expect(new RateLimiter(down, logger).admitTenant(tenant(), limits(1, 1))).resolves.toBeUndefined();
+    } finally {
+      await down.onApplicationShutdown();
+    }
   });
 });

@@ -49,6 +49,14 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
     return [this.prefix, ...parts].join(':');
   }
 
+  /**
+   * A key of one end user's: all of them (history, sequence, remembered replies, revocation, rate bucket) share the
+   * hash tag `{t:<tenant>:u:<user>}`, so one script can touch them together, on Redis Cluster too.
+   */
+  userKey(tenantId: string, userId: string, ...parts: string[]): string {
+    return this.key(`{t:${tenantId}:u:${userId}}`, ...parts);
+  }
+
   /** Boot waits (a bounded time) for the connection, so the first requests don't meet a cold client. */
   async onModuleInit(): Promise<void> {
     await this.ready(5_000);

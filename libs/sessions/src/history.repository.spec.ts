@@ -199,6 +199,58 @@ describe('HistoryRepository (real Redis)', () => {
     });
   });
 
+  describe('admission (checked in the script that opens the turn)', () => {
+    const bucket = (perSec: number, burst: number) => ({ admission: { userBucket: { perSec, burst } } });
+
+    it("admits the user's burst, then refuses with the wait, storing nothing and taking no sequence number", async () => {
+      const user = newUser();
+      const kinds = [];
+      for (let i = 0; i < 4; i++) kinds.push((await repo.beginTurn('acme', user, { ...BEGIN, clientMsgId: `m-${i}`, ...bucket(1, 3) })).kind);
+      expect(kinds).toEqual(['new', 'new', 'new', 'rate-limited']);
+      expect(await repo.beginTurn('acme', user, { ...BEGIN, ...bucket(1, 3) })).toEqual({ kind: 'rate-limited', retryAfterMs: expect.any(Number) });
+      expect(await repo.readClaim('acme', user, 'm-3')).toBeNull();
+      expect(await redis.client.get(repo.keys('acme', user).seq)).toBe('3');
+    });
+
+    it('is atomic under concurrency: exactly the burst gets through', async () => {
+      const user = newUser();
+      const results = await Promise.all(Array.from({ length: 50 }, () => repo.beginTurn('acme', user, { ...BEGIN, ...bucket(1 / 60, 10) })));
+      expect(results.filter((r) => r.kind === 'new')).toHaveLength(10);
+      expect(results.filter((r) => r.kind === 'rate-limited')[0]).toEqual({ kind: 'rate-limited', retryAfterMs: expect.any(Number) });
+    });
+
+    it('refills at the configured rate (Redis time), per user', async () => {
+      const [user, other] = [newUser(), newUser()];
+      expect((await repo.beginTurn('acme', user, { ...BEGIN, ...bucket(10, 1) })).kind).toBe('new'); // one token per 100 ms
+      expect((await repo.beginTurn('acme', user, { ...BEGIN, ...bucket(10, 1) })).kind).toBe('rate-limited');
+      expect((await repo.beginTurn('acme', other, { ...BEGIN, ...bucket(10, 1) })).kind).toBe('new');
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect((await repo.beginTurn('acme', user, { ...BEGIN, ...bucket(10, 1) })).kind).toBe('new');
+    });
+
+    it('refuses a token issued at or before the revocation marker (before any rate limit), and admits a later one', async () => {
+      const user = newUser();
+      const revokedAt = Date.UTC(2026, 0, 1, 12, 0, 0, 500);
+      await redis.client.set(`${repo.keys('acme', user).base}:tokens-revoked-at`, String(revokedAt));
+      const withToken = (issuedAt: number) => ({ ...BEGIN, admission: { tokenIssuedAt: issuedAt, userBucket: { perSec: 1, burst: 1 } } });
+      expect(await repo.beginTurn('acme', user, withToken(revokedAt - 60_000))).toEqual({ kind: 'revoked' });
+      expect(await repo.beginTurn('acme', user, withToken(revokedAt - 500))).toEqual({ kind: 'revoked' }); // same second: refused
+      expect(await redis.client.exists(repo.keys('acme', user).seq)).toBe(0);
+      expect(await repo.beginTurn('acme', user, withToken(revokedAt + 1_000))).toMatchObject({ kind: 'new', seq: 1 });
+      expect(await repo.beginTurn('acme', user, withToken(revokedAt - 60_000))).toEqual({ kind: 'revoked' }); // not 'rate-limited'
+    });
+
+    it("keeps the user's bucket on the user's hash tag, expiring once it would be full again, and erase removes it", async () => {
+      const user = newUser();
+      await repo.beginTurn('acme', user, { ...BEGIN, ...bucket(1, 5) });
+      const key = `${repo.keys('acme', user).base}:turn-bucket`;
+      expect(await redis.client.pttl(key)).toBeGreaterThan(0);
+      expect(await redis.client.pttl(key)).toBeLessThanOrEqual(2_000);
+      await repo.erase('acme', user);
+      expect(await redis.client.exists(key)).toBe(0);
+    });
+  });
+
   it('keeps two tenants with the same userId apart', async () => {
     const user = newUser();
     await writeTurn('tenant-a', user);

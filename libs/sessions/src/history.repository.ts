@@ -1,18 +1,43 @@
 import { Injectable } from '@nestjs/common';
-import { RedisService } from '#redis';
+import { REVOKED_AT_KEY } from '#auth';
+import { RedisService, TOKEN_BUCKET_LUA } from '#redis';
 import { decodeTurn, encodeTurn, type StoredTurn } from './turn.js';
 
-/** Result of opening a turn: either a fresh sequence number and context, or a duplicate. */
+/** Result of opening a turn: a fresh sequence number and context, a duplicate, or a refusal (nothing stored). */
 export type BeginTurnResult =
   | { kind: 'new'; seq: number; recent: StoredTurn[] }
-  | { kind: 'duplicate'; stored: string };
+  | { kind: 'duplicate'; stored: string }
+  | { kind: 'revoked' }
+  | { kind: 'rate-limited'; retryAfterMs: number };
 
 /** Marker stored under a clientMsgId while its turn is being answered. */
 export const PENDING = '__pending__';
 
-// Atomic and one round trip: claim the clientMsgId (if any), take the next sequence number and
-// read the recent turns. All keys share the user's hash tag, so this also runs on a cluster.
-const BEGIN_TURN = `
+/** What a turn must pass before it is opened: the token's revocation check and the user's own rate limit. */
+export interface TurnAdmission {
+  /** Issue time (epoch ms) of the end user's token; refused when the user's tokens were revoked since. None: no check. */
+  tokenIssuedAt?: number;
+  /** The user's token bucket: refill per second and burst. None: no limit. */
+  userBucket?: { perSec: number; burst: number };
+}
+
+// Atomic and one round trip, all on the user's hash tag (one slot, so it also runs on a cluster). In order: refuse a
+// revoked token; take a token from the user's bucket or refuse with the wait; claim the clientMsgId (if any); take the
+// next sequence number; read the recent turns. A refusal stores nothing and takes no token.
+// KEYS: history, seq, claim, revocation marker, user bucket.
+// ARGV: context turns, claim TTL, has claim, PENDING, seq TTL, token iat in s ('' = no check), user rate /s and burst ('' = no limit).
+const BEGIN_TURN = `${TOKEN_BUCKET_LUA}
+if ARGV[6] ~= '' then
+  local marker = redis.call('GET', KEYS[4])
+  if marker and tonumber(ARGV[6]) <= math.floor(tonumber(marker) / 1000) then return {2} end
+end
+if ARGV[7] ~= '' then
+  local now = bucket_now()
+  local rate, burst = tonumber(ARGV[7]), tonumber(ARGV[8])
+  local tokens = bucket_level(KEYS[5], rate, burst, now)
+  if tokens < 1 then return {3, bucket_wait_ms(tokens, rate)} end
+  bucket_take(KEYS[5], tokens, 1, rate, burst, now)
+end
 if ARGV[3] == '1' then
   local claimed = redis.call('SET', KEYS[3], ARGV[4], 'NX', 'EX', ARGV[2])
   if not claimed then return {0, redis.call('GET', KEYS[3]) or ''} end
@@ -46,13 +71,13 @@ export interface HistoryLimits {
 @Injectable()
 export class HistoryRepository {
   constructor(private readonly redis: RedisService) {
-    redis.client.defineCommand('fengdaBeginTurn', { numberOfKeys: 3, lua: BEGIN_TURN });
+    redis.client.defineCommand('fengdaBeginTurn', { numberOfKeys: 5, lua: BEGIN_TURN });
     redis.client.defineCommand('fengdaCompleteTurn', { numberOfKeys: 3, lua: COMPLETE_TURN });
   }
 
   /** The user's keys share the `{t:…:u:…}` hash tag: one slot per user on Redis Cluster. */
   keys(tenantId: string, userId: string): { history: string; seq: string; base: string } {
-    const base = this.redis.key(`{t:${tenantId}:u:${userId}}`);
+    const base = this.redis.userKey(tenantId, userId);
     return { history: `${base}:history`, seq: `${base}:seq`, base };
   }
 
@@ -64,15 +89,25 @@ export class HistoryRepository {
     tenantId: string,
     userId: string,
     // seqTtlSec bounds a sequence key whose turn never completed (completeTurn refreshes it).
-    options: { contextTurns: number; clientMsgId?: string; dedupTtlSec: number; seqTtlSec?: number },
+    options: { contextTurns: number; clientMsgId?: string; dedupTtlSec: number; seqTtlSec?: number; admission?: TurnAdmission },
   ): Promise<BeginTurnResult> {
     const k = this.keys(tenantId, userId);
-    const msgKey = claimKey(k.base, options.clientMsgId);
+    const { tokenIssuedAt, userBucket } = options.admission ?? {};
     const reply = (await (this.redis.client as unknown as HistoryCommands).fengdaBeginTurn(
-      k.history, k.seq, msgKey, options.contextTurns, options.dedupTtlSec, options.clientMsgId ? '1' : '0', PENDING, options.seqTtlSec ?? 7 * 24 * 3600,
+      k.history, k.seq, claimKey(k.base, options.clientMsgId), `${k.base}:${REVOKED_AT_KEY}`, `${k.base}:${USER_BUCKET_KEY}`,
+      options.contextTurns, options.dedupTtlSec, options.clientMsgId ? '1' : '0', PENDING, options.seqTtlSec ?? 7 * 24 * 3600,
+      tokenIssuedAt === undefined ? '' : Math.floor(tokenIssuedAt / 1000), userBucket?.perSec ?? '', userBucket?.burst ?? '',
     )) as [number, number | string, string[]?];
-    if (reply[0] === 0) return { kind: 'duplicate', stored: String(reply[1]) };
-    return { kind: 'new', seq: Number(reply[1]), recent: (reply[2] ?? []).map(decodeTurn).reverse() };
+    switch (reply[0]) {
+      case 0:
+        return { kind: 'duplicate', stored: String(reply[1]) };
+      case 2:
+        return { kind: 'revoked' };
+      case 3:
+        return { kind: 'rate-limited', retryAfterMs: Number(reply[1]) };
+      default:
+        return { kind: 'new', seq: Number(reply[1]), recent: (reply[2] ?? []).map(decodeTurn).reverse() };
+    }
   }
 
   /** Appends a turn, trims to the tenant's max, refreshes expiry, and records the dedup result. */
@@ -128,7 +163,7 @@ export class HistoryRepository {
     return missed.sort((a, b) => a.seq - b.seq);
   }
 
-  /** Erases the user's history, sequence and remembered replies. Returns whether anything existed. */
+  /** Erases the user's history, sequence, remembered replies and rate bucket. Returns whether any turn data existed. */
   async erase(tenantId: string, userId: string): Promise<boolean> {
     const k = this.keys(tenantId, userId);
     const msgKeys: string[] = [];
@@ -139,6 +174,9 @@ export class HistoryRepository {
       msgKeys.push(...found);
     } while (cursor !== '0');
     const removed = await this.redis.client.del(k.history, k.seq, ...msgKeys);
+    // The user's rate bucket goes too (nothing of the conversation, but nothing of theirs is kept); the revocation
+    // marker stays: erasing a conversation must not revive a revoked token.
+    await this.redis.client.del(`${k.base}:${USER_BUCKET_KEY}`);
     return removed > 0;
   }
 }
@@ -147,6 +185,9 @@ interface HistoryCommands {
   fengdaBeginTurn(...args: (string | number)[]): Promise<unknown>;
   fengdaCompleteTurn(...args: (string | number)[]): Promise<unknown>;
 }
+
+/** The user's own chat-turn token bucket (the tenant's is leased by the gateways' RateLimiter). */
+const USER_BUCKET_KEY = 'turn-bucket';
 
 // How far out of seq order concurrent turns of one user can land in the list (one per turn in flight).
 const OUT_OF_ORDER_MARGIN = 8;

@@ -24,6 +24,6 @@ export class ChatController {
     errors: [400, 403, 404, 409, 413, 503],
   })
   chat(@EndUserPrincipal() principal: Extract<Principal, { kind: 'endUser' }>, @Body() dto: ChatRequestDto, @RequestId() requestId: string): Promise<ChatResponseDto> {
-    return this.turns.handle(principal.tenant, principal.claims.userId, dto, requestId);
+    return this.turns.handle(principal.tenant, principal.claims.userId, { ...dto, tokenIssuedAt: principal.claims.issuedAt }, requestId);
   }
 }

@@ -5,7 +5,6 @@ import { Clock, DomainError, ErrorCode } from '#common';
 import { AppConfig } from '#config';
 import { ChatTurnService, type ChatTurnInput, type ChatTurnResult } from '#dialogue';
 import { LOGGER, type Logger } from '#observability';
-import { RateLimiter } from '#rate-limit';
 import type { TenantSnapshot } from '#tenancy';
 import { SseStream } from '../sse/sse-stream.js';
 import { reportStreamFailure } from '../sse/stream-failure.js';
@@ -29,7 +28,6 @@ export class ChatCompletionsService {
     private readonly turns: ChatTurnService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
-    private readonly limiter: RateLimiter,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -39,8 +37,8 @@ export class ChatCompletionsService {
     if (idempotencyKey !== undefined && CLIENT_MSG_ID.test(idempotencyKey)) input.clientMsgId = idempotencyKey;
     const meta = { id: `chatcmpl-${randomUUID().replaceAll('-', '')}`, created: Math.floor(this.clock.now() / 1000), model: dto.model ?? DEFAULT_MODEL };
     const promptTokens = dto.messages.reduce((sum, m) => sum + estimateTokens(textOf(m)), 0);
-    // The API key authenticates the tenant's backend; admission is still per end user, as on every chat channel.
-    await this.limiter.admit(tenant.id, dto.user, tenant.config.rateLimit);
+    // The API key authenticates the tenant's backend; admission is still per end user, as on every chat channel (the
+    // turn's own: ChatTurnService), and refusals come before the stream starts, so they keep their HTTP status.
 
     if (!dto.stream) {
       const result = await this.turns.handle(tenant, dto.user, input, requestId);

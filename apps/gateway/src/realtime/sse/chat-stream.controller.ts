@@ -33,6 +33,6 @@ export class ChatStreamController {
     @RequestId() requestId: string,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    return this.streams.stream(principal.tenant, principal.claims.userId, dto, requestId, reply);
+    return this.streams.stream(principal.tenant, principal.claims.userId, { ...dto, tokenIssuedAt: principal.claims.issuedAt }, requestId, reply);
   }
 }

@@ -4,14 +4,12 @@ import type { Duplex } from 'node:stream';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { TokenRevocationService } from '#auth';
 import { Clock, DomainError, ErrorCode } from '#common';
 import { AppConfig } from '#config';
 import { ChatTurnService } from '#dialogue';
 import { DrainState } from '#health';
 import { MetricsService } from '#metrics';
 import { LOGGER, type Logger } from '#observability';
-import { RateLimiter } from '#rate-limit';
 import { HistoryRepository } from '#sessions';
 import { toErrorBody } from '../../http/error-body.js';
 import { EndUserAuthenticator, type EndUserSession } from '../end-user-authenticator.js';
@@ -43,8 +41,6 @@ export class WsChatServer implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly auth: EndUserAuthenticator,
     private readonly drainState: DrainState,
     private readonly metrics: MetricsService,
-    revocations: TokenRevocationService,
-    limiter: RateLimiter,
     turns: ChatTurnService,
     history: HistoryRepository,
     clock: Clock,
@@ -52,7 +48,7 @@ export class WsChatServer implements OnApplicationBootstrap, BeforeApplicationSh
   ) {
     // perMessageDeflate stays off (the default): compression would let a small frame inflate past maxPayload's intent.
     this.wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: config.realtime.wsMaxFrameBytes });
-    this.deps = { auth, revocations, limiter, turns, history, clock, logger, limits: config.realtime };
+    this.deps = { auth, turns, history, clock, logger, limits: config.realtime };
   }
 
   /** Open sockets on this instance. */

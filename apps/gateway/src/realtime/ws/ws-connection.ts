@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { WebSocket, type RawData } from 'ws';
-import type { TokenRevocationService } from '#auth';
 import { DomainError, ErrorCode, type Clock } from '#common';
 import type { RealtimeConfig } from '#config';
 import type { ChatTurnService } from '#dialogue';
 import { LogContexts, type Logger } from '#observability';
-import type { RateLimiter } from '#rate-limit';
 import type { HistoryRepository } from '#sessions';
-import { admitEndUserTurn } from '../../auth/end-user-admission.js';
 import { toErrorBody } from '../../http/error-body.js';
 import type { EndUserAuthenticator, EndUserSession } from '../end-user-authenticator.js';
 import { runStreamingTurn } from '../streaming-turn.js';
@@ -17,8 +14,6 @@ import { clientMsgIdOf, parseClientFrame, type ClientFrame, type ServerFrame } f
 /** What every connection needs; one object, built once by the server. */
 export interface WsConnectionDeps {
   auth: EndUserAuthenticator;
-  revocations: TokenRevocationService;
-  limiter: RateLimiter;
   turns: ChatTurnService;
   history: HistoryRepository;
   clock: Clock;
@@ -194,11 +189,11 @@ export class WsConnection {
     return LogContexts.run({ requestId, tenantId: session.tenant.id }, async () => {
       try {
         if (this.deps.clock.now() >= session.claims.expiresAt) throw new DomainError(ErrorCode.TokenExpired, 'token has expired');
-        // The tenant as it is now: a disabled tenant stops answering on open sockets too, and
-        // so does a revoked token. Then the same admission as every other chat channel.
+        // The tenant as it is now: a disabled tenant stops answering on open sockets too, and so
+        // does a revoked token (the turn checks it, with the rate limits, as on every chat channel).
         const tenant = await this.deps.auth.activeTenant(session.tenant.id);
-        await admitEndUserTurn(this.deps.revocations, this.deps.limiter, tenant, session.claims);
-        const result = await runStreamingTurn(this.deps.turns, tenant, session.claims.userId, { query, ...id }, requestId, {
+        const input = { query, ...id, tokenIssuedAt: session.claims.issuedAt };
+        const result = await runStreamingTurn(this.deps.turns, tenant, session.claims.userId, input, requestId, {
           delta: (text) => this.send({ type: 'delta', ...id, text }),
         });
         this.send({ type: 'answer', ...id, ...result });
