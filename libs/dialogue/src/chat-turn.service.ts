@@ -77,6 +77,7 @@ export class ChatTurnService {
     if (shed) {
       this.metrics.shed.inc({ mode: config.overloadMode });
       if (config.overloadMode === 'reject') {
+        this.limiter.refundTenant(tenant.id);
         throw new DomainError(ErrorCode.Overloaded, 'the service is busy; retry shortly', { retryAfterSec: OVERLOAD_RETRY_AFTER_SEC });
       }
     }
@@ -102,7 +103,8 @@ export class ChatTurnService {
         throw new DomainError(ErrorCode.DependencyUnavailable, 'conversation store unavailable, retry shortly', { retryAfterSec: 1 });
       });
     if (begun.kind === 'revoked' || begun.kind === 'rate-limited') {
-      // Refused before anything was stored: the tenant's token goes back. A revoked token is refused before a rate limit.
+      // Refused before anything was stored: the tenant's token goes back. A revoked token is refused before the user's
+      // own limit is reported.
       this.limiter.refundTenant(tenant.id);
       if (begun.kind === 'revoked') throw new DomainError(ErrorCode.TokenRevoked, 'token has been revoked; request a new one');
       throw RateLimiter.refusal('user', begun.retryAfterMs);
