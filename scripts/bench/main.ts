@@ -5,7 +5,7 @@ import { runOpenLoop } from './open-loop.js';
 import { AppProcess, waitForOk } from './processes.js';
 import { markdownReport } from './report.js';
 import { appEnv, benchQueries, cleanup, prepareEnvironment, seedTenants } from './setup.js';
-import { round, rssGrowth } from './stats.js';
+import { referenceLoopMs, round, rssGrowth } from './stats.js';
 import { runWsPhase } from './ws.js';
 
 // `npm run bench [-- --quick] [-- --json] [-- --rest-only]`: builds, starts the gateway and the worker as
@@ -82,10 +82,13 @@ try {
   log(`apps up (gateway pid ${gateway.pid}, worker pid ${worker.pid}); seeding ${PLAN.tenants} tenants x ${PLAN.usersPerTenant} users`);
   const target: Target = { baseUrl: `http://127.0.0.1:${env.port}`, tokens: await seedTenants(env, PLAN.tenants, PLAN.usersPerTenant), queries: benchQueries() };
 
+  const hostBefore = referenceLoopMs();
   await runChatLoad(target, { connections: 32, durationSec: PLAN.warmupSec });
   const rest = await phase('rest', () => runChatLoad(target, PLAN.rest));
+  const hostAfterRest = referenceLoopMs();
   if (restOnly) {
     log(`rest: p95 ${rest.latency.p95} ms, max ${rest.latency.max} ms, gateway ${rest.gatewayCpuUsPerTurn} + worker ${rest.workerCpuUsPerTurn} µs/turn, queue depth ≤ ${rest.maxQueueDepth}`);
+    log(`host: reference loop ${hostBefore} ms before, ${hostAfterRest} ms after (lower is faster)`);
   } else {
     const fixed = await phase('fixed', () => runOpenLoop(target, { connections: 64, ...PLAN.fixed }));
 
@@ -108,7 +111,7 @@ try {
     const report = {
       runAt: new Date().toISOString(),
       quick,
-      machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+      machine: { cpus: (await import('node:os')).cpus().length, node: process.version, referenceLoopMs: { beforeRest: hostBefore, afterRest: hostAfterRest, atEnd: referenceLoopMs() } },
       plan: PLAN,
       rest: { turnsPerSec: rest.turnsPerSec, p50Ms: rest.latency.p50, p95Ms: rest.latency.p95, p99Ms: rest.latency.p99, maxMs: rest.latency.max, errors: rest.errors, fallbackRate: rest.fallbackRate, cpuUsPerTurn: rest.cpuUsPerTurn, gatewayCpuUsPerTurn: rest.gatewayCpuUsPerTurn, workerCpuUsPerTurn: rest.workerCpuUsPerTurn, redisCpuUsPerTurn: rest.redisCpuUsPerTurn, gatewayRssMiB: rest.gatewayRssMiB, workerRssMiB: rest.workerRssMiB, maxQueueDepth: rest.maxQueueDepth },
       fixed: { rate: PLAN.fixed.rate, turnsPerSec: fixed.turnsPerSec, p50Ms: fixed.latency.p50, p95Ms: fixed.latency.p95, p99Ms: fixed.latency.p99, maxMs: fixed.latency.max, errors: fixed.errors, cpuUsPerTurn: fixed.cpuUsPerTurn, redisCpuUsPerTurn: fixed.redisCpuUsPerTurn, loadGenCpuUsPerTurn: fixed.loadGenCpuUsPerTurn },

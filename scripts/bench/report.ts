@@ -5,6 +5,7 @@ export const markdownReport = (r: any): string => {
   return `# Fengda benchmark ${r.runAt}${r.quick ? ' (quick)' : ''}
 
 Machine: ${r.machine.cpus} cores, Node ${r.machine.node}; gateway, worker, Redis, Postgres and the load generator on the same machine.
+Host speed (reference loop, lower is faster; CPU µs per turn moves with it): ${r.machine.referenceLoopMs.beforeRest} ms before the rest phase, ${r.machine.referenceLoopMs.afterRest} ms after it, ${r.machine.referenceLoopMs.atEnd} ms at the end.
 Load: ${r.plan.tenants} tenants x ${r.plan.usersPerTenant} users, full chat turns over REST (JWT, history, queue, KB answer, write-back, audit).
 
 | phase | turns/s | p50 ms | p95 ms | p99 ms | max ms | errors | fallback rate | CPU µs/turn (gw+worker) | Redis µs/turn |

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { rssGrowth, summarize } from './stats.js';
+import { referenceLoopMs, rssGrowth, summarize } from './stats.js';
 
 describe('bench statistics', () => {
   it('summarizes latencies exactly', () => {
@@ -24,5 +24,13 @@ describe('bench statistics', () => {
     expect(growth.floor).toBeGreaterThan(30);
     expect(growth.median).toBeGreaterThan(30);
     expect(growth.peak).toBeGreaterThan(30);
+  });
+});
+
+describe('referenceLoopMs', () => {
+  it('times the reference loop in whole milliseconds', () => {
+    const ms = referenceLoopMs();
+    expect(Number.isInteger(ms)).toBe(true);
+    expect(ms).toBeGreaterThan(0);
   });
 });

@@ -30,3 +30,20 @@ export const rssGrowth = (samples: readonly number[]): { floor: number; median: 
   const pct = (from: number, to: number): number => round(((to - from) / from) * 100);
   return { floor: pct(Math.min(...early), Math.min(...late)), median: pct(median(early), median(late)), peak: pct(Math.max(...early), Math.max(...late)) };
 };
+
+/**
+ * Milliseconds this process takes for a fixed integer loop (the best of three): the speed of the host at that moment.
+ * On a shared VM it moves by half between runs minutes apart (330–490 ms on the development box), and CPU µs per turn
+ * moves with it, so a report carries it beside its figures and A/B comparisons can be read against it.
+ */
+export const referenceLoopMs = (): number => {
+  let best = Infinity;
+  for (let round = 0; round < 3; round++) {
+    const start = process.hrtime.bigint();
+    let x = 0;
+    for (let i = 0; i < 100_000_000; i++) x += i % 7;
+    if (x < 0) throw new Error('unreachable'); // keeps the loop from being optimised away
+    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return Math.round(best);
+};
