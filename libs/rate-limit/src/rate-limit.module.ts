@@ -1,6 +1,5 @@
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '#config';
-import { TenancyModule } from '#tenancy';
 import { AuthFailureLimiter } from './auth-failure-limiter.service.js';
 import { ClientIpResolver } from './client-ip.js';
 import { RateLimiter } from './rate-limiter.service.js';
@@ -11,7 +10,6 @@ import { RateLimiter } from './rate-limiter.service.js';
  */
 @Global()
 @Module({
-  imports: [TenancyModule],
   providers: [
     RateLimiter,
     AuthFailureLimiter,

@@ -15,6 +15,7 @@ export type SimpleDtoCheck = (value: Record<string, unknown>) => boolean;
 interface PropertyRules {
   name: string;
   optional: boolean;
+  isString: boolean;
   minLength: number;
   maxLength: number;
   patterns: RegExp[];
@@ -44,7 +45,7 @@ export const compileSimpleDtoCheck = (type: new () => object): SimpleDtoCheck | 
   const metadatas = getMetadataStorage().getTargetValidationMetadatas(type, '', false, false, undefined);
   if (metadatas.length === 0) return undefined;
   if (transformerStorage.getExposedMetadatas(type).length > 0 || transformerStorage.getExcludedMetadatas(type).length > 0) return undefined;
-  const byName = new Map<string, PropertyRules & { isString: boolean }>();
+  const byName = new Map<string, PropertyRules>();
   for (const m of metadatas) {
     const supported = (m.type === CUSTOM_VALIDATION || m.type === CONDITIONAL_VALIDATION) && m.name !== undefined && SUPPORTED.has(m.name);
     if (!supported || m.each || m.always || m.validateIf || (m.groups?.length ?? 0) > 0) return undefined;
