@@ -10,14 +10,20 @@
  * `--cv` runs leave-one-phrasing-out cross-validation over the KB alone (see crossValidate).
  * FENGDA_WORD_VECTORS=off measures the lexical-only engine.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import {
+  crossValidate,
   DEFAULT_CONFIDENCE_THRESHOLD,
+  evalQueriesFromRows,
+  evalSummary,
+  evaluate,
+  EvalInputError,
+  kbDocumentFromRow,
+  readJsonlFile,
   RetrievalIndex,
   sharedWordVectors,
   wordVectorLoadInfo,
-  type KbDocument,
   type RetrievalOptions,
 } from '../libs/retrieval/src/index.js';
 
@@ -30,11 +36,6 @@ interface Args {
   threshold: number;
   options: Partial<RetrievalOptions>;
   dump?: string;
-}
-
-interface QueryRow {
-  query: string;
-  expectedId: string;
 }
 
 function fail(message: string): never {
@@ -65,144 +66,26 @@ function parseArgs(argv: readonly string[]): Args {
   return { ...(args as Args), options: options as Partial<RetrievalOptions> };
 }
 
-function readJsonl(file: string): Record<string, unknown>[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line, i) => {
-      try {
-        return JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        return fail(`${file}:${i + 1}: invalid JSON`);
-      }
-    });
-}
-
-function stringList(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-}
-
-function toKbDocument(row: Record<string, unknown>): KbDocument {
-  const similar = row.similar_questions ?? row.similarQuestions ?? row.alt_questions;
-  return {
-    id: String(row.id),
-    question: typeof row.question === 'string' ? row.question : '',
-    similarQuestions: stringList(similar),
-    answer: typeof row.answer === 'string' ? row.answer : '',
-  };
-}
+const round = (x: number, digits: number): number => Number(x.toFixed(digits));
 
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
 }
 
-function round(x: number, digits = 4): number {
-  return Number(x.toFixed(digits));
-}
-
-interface Metrics {
-  top1: number;
-  top3: number;
-  mrr: number;
-  n: number;
-  accepted: number;
-  acceptedCorrect: number;
-  times: number[];
-  dump: string[];
-}
-
-/** Search every query against `index` and count where the expected entry lands. */
-function evaluate(index: RetrievalIndex, queries: readonly QueryRow[], threshold: number, dump: boolean): Metrics {
-  const m: Metrics = { top1: 0, top3: 0, mrr: 0, n: queries.length, accepted: 0, acceptedCorrect: 0, times: [], dump: [] };
-  for (const { query, expectedId } of queries) {
-    const start = performance.now();
-    const hits = index.search(query, 10);
-    m.times.push(performance.now() - start);
-    const rank = hits.findIndex((hit) => hit.id === expectedId);
-    if (rank === 0) m.top1++;
-    if (rank >= 0 && rank < 3) m.top3++;
-    if (rank >= 0) m.mrr += 1 / (rank + 1);
-    const confidence = hits[0]?.confidence ?? 0;
-    if (confidence >= threshold) {
-      m.accepted++;
-      if (rank === 0) m.acceptedCorrect++;
-    }
-    if (dump) m.dump.push(JSON.stringify({ query, expectedId, top: hits[0]?.id ?? null, confidence, rank }));
-  }
-  return m;
-}
-
-function wordSet(text: string): Set<string> {
-  return new Set(text.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? []);
-}
-
-/** Jaccard overlap of the word sets of two phrasings. */
-function overlap(a: string, b: string): number {
-  const x = wordSet(a);
-  const y = wordSet(b);
-  let shared = 0;
-  for (const w of x) if (y.has(w)) shared++;
-  return shared / Math.max(1, x.size + y.size - shared);
-}
-
-/** Phrasings at least this similar to a held-out one leave the KB with it (else CV would test copies). */
-const NEAR_DUPLICATE = 0.5;
-
-/**
- * Leave-one-phrasing-out cross-validation over the KB alone: fold j holds out the j-th phrasing of every entry
- * that has at least three (the entry keeps the others, minus near-duplicates of the held-out one) and asks it
- * as a query. Needs no query file; tunes without touching dev or test.
- */
-function crossValidate(docs: readonly KbDocument[], options: Partial<RetrievalOptions>, threshold: number): Metrics {
-  const phrasingsOf = docs.map((d) => [d.question, ...d.similarQuestions].filter((t) => t.trim() !== ''));
-  const folds = Math.max(...phrasingsOf.map((p) => p.length));
-  const total: Metrics = { top1: 0, top3: 0, mrr: 0, n: 0, accepted: 0, acceptedCorrect: 0, times: [], dump: [] };
-  for (let fold = 0; fold < folds; fold++) {
-    const queries: QueryRow[] = [];
-    const kb = docs.map((doc, i): KbDocument => {
-      const phrasings = phrasingsOf[i];
-      if (phrasings.length < 3 || fold >= phrasings.length) return doc;
-      const heldOut = phrasings[fold];
-      const kept = phrasings.filter((p, j) => j !== fold && overlap(p, heldOut) < NEAR_DUPLICATE);
-      if (kept.length === 0) return doc;
-      queries.push({ query: heldOut, expectedId: doc.id });
-      return { ...doc, question: kept[0], similarQuestions: kept.slice(1) };
-    });
-    const m = evaluate(RetrievalIndex.build(kb, options), queries, threshold, false);
-    total.top1 += m.top1;
-    total.top3 += m.top3;
-    total.mrr += m.mrr;
-    total.n += m.n;
-    total.accepted += m.accepted;
-    total.acceptedCorrect += m.acceptedCorrect;
-    total.times.push(...m.times);
-  }
-  return total;
-}
-
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
-  const docs = readJsonl(args.kb).map(toKbDocument);
+  const docs = readJsonlFile(args.kb).map(kbDocumentFromRow);
   if (args.cv) {
     const m = crossValidate(docs, args.options, args.threshold);
     if (m.n === 0) fail('--cv needs entries with at least three phrasings (question + similar questions)');
-    const result = {
-      top1: round(m.top1 / m.n),
-      top3: round(m.top3 / m.n),
-      mrr: round(m.mrr / m.n),
-      n: m.n,
-      split: 'kb-cv',
-      acceptedRate: round(m.accepted / m.n),
-      acceptedPrecision: round(m.accepted ? m.acceptedCorrect / m.accepted : 0),
-    };
+    const { top1, top3, mrr, n, acceptedRate, acceptedPrecision } = evalSummary(m);
+    const result = { top1, top3, mrr, n, split: 'kb-cv', acceptedRate, acceptedPrecision };
     process.stdout.write(args.json ? JSON.stringify(result) + '\n' : `kb leave-one-phrasing-out: ${JSON.stringify(result)}\n`);
     return;
   }
   if (!args.queries) fail('--queries is required unless --cv');
-  const queries: QueryRow[] = readJsonl(args.queries)
-    .filter((row) => args.split === undefined || row.split === args.split)
-    .map((row) => ({ query: String(row.query ?? ''), expectedId: String(row.expected_id ?? row.expectedId) }));
+  const queries = evalQueriesFromRows(readJsonlFile(args.queries), args.split);
   if (queries.length === 0) fail('no queries selected');
 
   // The word-vector table is shared by all indexes of a process and loaded once: measured apart from the build.
@@ -221,10 +104,11 @@ function main(): void {
   const n = queries.length;
   const times = [...m.times].sort((a, b) => a - b);
   const meanMs = times.reduce((s, t) => s + t, 0) / n;
+  const { top1, top3, mrr, acceptedRate, acceptedPrecision } = evalSummary(m);
   const result = {
-    top1: round(m.top1 / n),
-    top3: round(m.top3 / n),
-    mrr: round(m.mrr / n),
+    top1,
+    top3,
+    mrr,
     n,
     split: args.split ?? 'all',
     kbSize: index.size,
@@ -234,8 +118,8 @@ function main(): void {
     searchMeanMs: round(meanMs, 4),
     searchP99Ms: round(percentile(times, 0.99), 4),
     threshold: args.threshold,
-    acceptedRate: round(m.accepted / n),
-    acceptedPrecision: round(m.accepted ? m.acceptedCorrect / m.accepted : 0),
+    acceptedRate,
+    acceptedPrecision,
   };
   if (args.json) {
     process.stdout.write(JSON.stringify(result) + '\n');
@@ -255,4 +139,9 @@ function main(): void {
   );
 }
 
-main();
+try {
+  main();
+} catch (error) {
+  if (!(error instanceof EvalInputError)) throw error;
+  fail(error.message);
+}
