@@ -101,10 +101,9 @@ function main(): void {
   const m = evaluate(index, queries, args.threshold, args.dump !== undefined);
   if (args.dump) writeFileSync(args.dump, m.dump.join('\n') + '\n');
 
-  const n = queries.length;
   const times = [...m.times].sort((a, b) => a - b);
-  const meanMs = times.reduce((s, t) => s + t, 0) / n;
-  const { top1, top3, mrr, acceptedRate, acceptedPrecision } = evalSummary(m);
+  const meanMs = times.reduce((s, t) => s + t, 0) / times.length;
+  const { top1, top3, mrr, n, acceptedRate, acceptedPrecision, outOfScope } = evalSummary(m);
   const result = {
     top1,
     top3,
@@ -120,6 +119,7 @@ function main(): void {
     threshold: args.threshold,
     acceptedRate,
     acceptedPrecision,
+    ...(outOfScope ? { outOfScope } : {}),
   };
   if (args.json) {
     process.stdout.write(JSON.stringify(result) + '\n');
@@ -135,6 +135,7 @@ function main(): void {
       `search: mean ${result.searchMeanMs} ms, p99 ${result.searchP99Ms} ms`,
       `confidence >= ${args.threshold}: ${pct(result.acceptedRate)} of queries answered, ` +
         `${pct(result.acceptedPrecision)} of those correct`,
+      ...(outOfScope ? [`out of scope: ${outOfScope.n} queries, ${pct(outOfScope.fallbackRate)} answered with the fallback`] : []),
     ].join('\n') + '\n',
   );
 }

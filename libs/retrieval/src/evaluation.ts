@@ -11,10 +11,10 @@ import { RetrievalIndex, type KbDocument } from './retrieval-index.js';
  * {query, expected_id|expectedId, split?}.
  */
 
-/** A labelled query. */
+/** A labelled query; `expectedId` null: out of the KB's scope, the right answer is the fallback. */
 export interface EvalQuery {
   query: string;
-  expectedId: string;
+  expectedId: string | null;
 }
 
 /** Counts of one evaluation (sums; see {@link evalSummary} for the rates). */
@@ -22,7 +22,11 @@ export interface EvalCounts {
   top1: number;
   top3: number;
   mrr: number;
+  /** In-scope queries (the rates above are over these). */
   n: number;
+  /** Out-of-scope queries, and how many of them got no confident hit (so the fallback). */
+  outOfScope: number;
+  outOfScopeFallbacks: number;
   /** Queries whose best hit's confidence reached the threshold (answered rather than the fallback). */
   accepted: number;
   acceptedCorrect: number;
@@ -73,16 +77,27 @@ export function kbDocumentFromRow(row: Record<string, unknown>): KbDocument {
 export function evalQueriesFromRows(rows: readonly Record<string, unknown>[], split?: string): EvalQuery[] {
   return rows
     .filter((row) => split === undefined || row.split === split)
-    .map((row) => ({ query: String(row.query ?? ''), expectedId: String(row.expected_id ?? row.expectedId) }));
+    .map((row) => {
+      const expected = row.expected_id === undefined ? row.expectedId : row.expected_id;
+      return { query: String(row.query ?? ''), expectedId: expected === null || expected === undefined ? null : String(expected) };
+    });
 }
 
 /** Search every query against `index` and count where the expected entry lands. */
 export function evaluate(index: RetrievalIndex, queries: readonly EvalQuery[], threshold: number, dump = false): EvalCounts {
-  const m: EvalCounts = { top1: 0, top3: 0, mrr: 0, n: queries.length, accepted: 0, acceptedCorrect: 0, times: [], dump: [] };
+  const m = emptyCounts();
   for (const { query, expectedId } of queries) {
     const start = performance.now();
     const hits = index.search(query, 10);
     m.times.push(performance.now() - start);
+    if (expectedId === null) {
+      m.outOfScope++;
+      const top = hits[0];
+      if ((top?.confidence ?? 0) < threshold) m.outOfScopeFallbacks++;
+      if (dump) m.dump.push(JSON.stringify({ query, expectedId, top: top?.id ?? null, confidence: top?.confidence ?? 0 }));
+      continue;
+    }
+    m.n++;
     const rank = hits.findIndex((hit) => hit.id === expectedId);
     if (rank === 0) m.top1++;
     if (rank >= 0 && rank < 3) m.top3++;
@@ -97,6 +112,10 @@ export function evaluate(index: RetrievalIndex, queries: readonly EvalQuery[], t
   return m;
 }
 
+function emptyCounts(): EvalCounts {
+  return { top1: 0, top3: 0, mrr: 0, n: 0, outOfScope: 0, outOfScopeFallbacks: 0, accepted: 0, acceptedCorrect: 0, times: [], dump: [] };
+}
+
 /** Rates of an evaluation, rounded to 4 digits: top-1, top-3, MRR, and the share answered above the threshold. */
 export interface EvalSummary {
   top1: number;
@@ -105,6 +124,8 @@ export interface EvalSummary {
   n: number;
   acceptedRate: number;
   acceptedPrecision: number;
+  /** Only when the set has out-of-scope queries: how many, and the share that got the fallback. */
+  outOfScope?: { n: number; fallbackRate: number };
 }
 
 export function evalSummary(m: EvalCounts): EvalSummary {
@@ -116,6 +137,7 @@ export function evalSummary(m: EvalCounts): EvalSummary {
     n: m.n,
     acceptedRate: rate(m.accepted, m.n),
     acceptedPrecision: rate(m.acceptedCorrect, m.accepted),
+    ...(m.outOfScope > 0 ? { outOfScope: { n: m.outOfScope, fallbackRate: rate(m.outOfScopeFallbacks, m.outOfScope) } } : {}),
   };
 }
 
@@ -147,7 +169,7 @@ const NEAR_DUPLICATE = 0.5;
 export function crossValidate(docs: readonly KbDocument[], options: Partial<RetrievalOptions>, threshold: number): EvalCounts {
   const phrasingsOf = docs.map((d) => [d.question, ...d.similarQuestions].filter((t) => t.trim() !== ''));
   const folds = Math.max(...phrasingsOf.map((p) => p.length));
-  const total: EvalCounts = { top1: 0, top3: 0, mrr: 0, n: 0, accepted: 0, acceptedCorrect: 0, times: [], dump: [] };
+  const total = emptyCounts();
   for (let fold = 0; fold < folds; fold++) {
     const queries: EvalQuery[] = [];
     const kb = docs.map((doc, i): KbDocument => {
