@@ -29,34 +29,27 @@ describe('retrieval quality (test splits of data/eval)', () => {
     expect(sharedWordVectors()?.size).toBe(50_000);
   });
 
-  it('banking77-en, 10 phrasings per intent: top-1 ≥ 0.707, top-3 ≥ 0.860, and 84% of confident answers right', () => {
-    const m = measure('banking77-en', 'test');
-    expect(m.n).toBe(3076);
-    expect(m.top1).toBeGreaterThanOrEqual(0.707);
-    expect(m.top3).toBeGreaterThanOrEqual(0.86);
-    // Above the default threshold the bot answers; below it, the fallback. Answers given must mostly be right.
-    expect(m.acceptedPrecision).toBeGreaterThanOrEqual(0.84);
-    expect(m.acceptedRate).toBeGreaterThanOrEqual(0.7);
+  // Floors per set (test split): the README's figures, truncated. acceptedPrecision: of the answers given above the
+  // default threshold (below it the bot answers the fallback), the share that are right; acceptedRate: how many get one.
+  const FLOORS = [
+    { set: 'banking77-en', kb: undefined, n: 3076, top1: 0.707, top3: 0.86, acceptedPrecision: 0.84, acceptedRate: 0.7 },
+    { set: 'bitext-customer-support-en', kb: undefined, n: 3553, top1: 0.661, top3: 0.848, acceptedPrecision: 0.86, acceptedRate: 0.5 },
+    { set: 'demo-bank-zh', kb: DEMO_FAQ, n: 87, top1: 0.908, top3: 0.954, acceptedPrecision: 0.96, acceptedRate: 0.7 },
+  ];
+
+  it.each(FLOORS)('$set: top-1 ≥ $top1, top-3 ≥ $top3, $acceptedPrecision of confident answers right', (floor) => {
+    const m = measure(floor.set, 'test', floor.kb);
+    expect(m.n).toBe(floor.n);
+    expect(m.top1).toBeGreaterThanOrEqual(floor.top1);
+    expect(m.top3).toBeGreaterThanOrEqual(floor.top3);
+    expect(m.acceptedPrecision).toBeGreaterThanOrEqual(floor.acceptedPrecision);
+    expect(m.acceptedRate).toBeGreaterThanOrEqual(floor.acceptedRate);
   });
 
-  it('bitext-customer-support-en: top-1 ≥ 0.661, top-3 ≥ 0.848, and 86% of confident answers right', () => {
-    const m = measure('bitext-customer-support-en', 'test');
-    expect(m.n).toBe(3553);
-    expect(m.top1).toBeGreaterThanOrEqual(0.661);
-    expect(m.top3).toBeGreaterThanOrEqual(0.848);
-    expect(m.acceptedPrecision).toBeGreaterThanOrEqual(0.86);
-    expect(m.acceptedRate).toBeGreaterThanOrEqual(0.5);
-  });
-
-  it('demo-bank-zh (Chinese, the demo FAQ): top-1 ≥ 0.908, top-3 ≥ 0.954, 96% of confident answers right, 8 of 9 out-of-scope questions fall back', () => {
-    const m = measure('demo-bank-zh', 'test', DEMO_FAQ);
-    expect(m.n).toBe(87);
-    expect(m.top1).toBeGreaterThanOrEqual(0.908);
-    expect(m.top3).toBeGreaterThanOrEqual(0.954);
-    expect(m.acceptedPrecision).toBeGreaterThanOrEqual(0.96);
-    expect(m.acceptedRate).toBeGreaterThanOrEqual(0.7);
-    expect(m.outOfScope?.n).toBe(9);
-    expect(m.outOfScope?.fallbackRate).toBeGreaterThanOrEqual(0.888);
+  it('demo-bank-zh: at least 8 of the 9 questions the demo FAQ does not cover get the fallback', () => {
+    const { outOfScope } = measure('demo-bank-zh', 'test', DEMO_FAQ);
+    expect(outOfScope?.n).toBe(9);
+    expect(outOfScope?.fallbackRate).toBeGreaterThanOrEqual(0.888);
   });
 });
 
