@@ -74,6 +74,18 @@ describe('tokenize (Chinese)', () => {
     expect(tokens.some((t) => t.includes('，') || t.includes('！'))).toBe(false);
   });
 
+  it('indexes nothing made only of a question frame or function words, keeping what touches the topic', () => {
+    const tokens = tokenize('元宇宙是什么意思');
+    for (const frame of ['什么', '意思', '是什', '什么', '么意', '是', '什', '意', '思']) expect(tokens).not.toContain(frame);
+    // The topic's words and characters stay, and so does the bigram joining it to the frame.
+    expect(tokens).toEqual(expect.arrayContaining(['宇宙', '元宇', '宙是', '元', '宇', '宙']));
+    expect(tokenize('请问可以在手机上开户吗')).toEqual(expect.arrayContaining(['手机', '开户', '上开']));
+    expect(tokenize('请问可以在手机上开户吗')).not.toContain('请问');
+    // Words that separate questions are content: why, how much.
+    expect(tokenize('为什么扣了年费')).toContain('为什么');
+    expect(tokenize('利息多少')).toContain('多少');
+  });
+
   it('gives overlapping tokens for paraphrases without spaces', () => {
     const a = new Set(tokenize('怎么修改登录密码'));
     const b = tokenize('登录密码如何更改');

@@ -15,8 +15,22 @@ export interface Token {
 const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u30fc]+/gu;
 const CJK_CHAR = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u30fc]/u;
 const WORD = /[\p{L}\p{N}]+/gu;
-// Chinese function characters: kept inside bigrams but useless on their own.
+// Chinese function characters: useless on their own; written as a word of their own they count as function words below.
 const CJK_STOP_CHARS = new Set([...'的了吗呢吧啊呀嘛哦么是我你他她它们在有和与就也都还又要会能可以这那个之']);
+/**
+ * Chinese question frames and function words, the counterpart of the English stop-words: "是什么意思", "怎么", "请问",
+ * "可以…吗" wrap almost every question and say nothing about its topic. Neither these words, nor their characters, nor
+ * a character bigram wholly inside a run of them (是什, 么意) are indexed — the same goes for one-character function
+ * words such as 是, 的, 了 — so "元宇宙是什么意思" no longer matches, confidently, the one FAQ entry whose question ends
+ * in "是什么意思". A bigram joining one to the topic (宙是, 卡怎) stays, as English keeps stop-words in word bigrams.
+ * The words that do separate questions stay content: 为什么 (why), 多少 (how much), 哪 / 哪里 (where), 几 / 多久
+ * (how many, how long), negations.
+ */
+const CJK_STOP_WORDS = new Set([
+  '什么', '是什么', '什么样', '意思', '什么意思', '怎么', '怎样', '怎么样', '如何', '咋', '啥', '请问', '一下', '是否', '是不是',
+  '能不能', '能否', '可不可以', '可以', '有没有', '我的', '我们', '你们', '他们', '我想', '想要', '需要', '知道', '告诉', '这个',
+  '那个', '一个', '您好', '你好', '谢谢',
+]);
 // Long digit strings are order numbers, phone numbers or amounts: identifiers, never intent.
 const MAX_NUMBER_DIGITS = 4;
 
@@ -81,12 +95,23 @@ function analyzeLatin(text: string, out: Token[]): void {
 
 function analyzeCjk(run: string, out: Token[]): void {
   const chars = [...run];
-  for (const { segment, isWordLike } of segmenter.segment(run)) {
-    if (isWordLike === false) continue;
-    if ([...segment].length > 1) out.push({ term: segment, kind: 'cjk-word' });
+  // Characters of function words (see CJK_STOP_WORDS): `segment` indexes are UTF-16, `chars` code points.
+  const frame = new Uint8Array(chars.length);
+  let at = 0;
+  let utf16 = 0;
+  for (const { segment, index, isWordLike } of segmenter.segment(run)) {
+    for (; utf16 < index; at++) utf16 += chars[at]!.length;
+    const length = [...segment].length;
+    const isFunction = CJK_STOP_WORDS.has(segment) || (length === 1 && CJK_STOP_CHARS.has(segment));
+    if (isFunction) frame.fill(1, at, at + length);
+    else if (isWordLike !== false && length > 1) out.push({ term: segment, kind: 'cjk-word' });
   }
-  for (let i = 0; i + 1 < chars.length; i++) out.push({ term: chars[i] + chars[i + 1], kind: 'cjk-bigram' });
-  for (const ch of chars) if (!CJK_STOP_CHARS.has(ch)) out.push({ term: ch, kind: 'cjk-char' });
+  for (let i = 0; i + 1 < chars.length; i++) {
+    if (frame[i] === 0 || frame[i + 1] === 0) out.push({ term: chars[i]! + chars[i + 1]!, kind: 'cjk-bigram' });
+  }
+  chars.forEach((ch, i) => {
+    if (frame[i] === 0 && !CJK_STOP_CHARS.has(ch)) out.push({ term: ch, kind: 'cjk-char' });
+  });
 }
 
 /** Full analysis of a text in reading order: English words (stemmed or marked stop) and Chinese terms. */
