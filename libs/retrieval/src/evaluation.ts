@@ -42,7 +42,13 @@ export class EvalInputError extends Error {}
 /** Non-empty lines of a JSONL file as objects; a line that is not a JSON object throws with its line number. */
 export function readJsonlFile(file: string): Record<string, unknown>[] {
   const rows: Record<string, unknown>[] = [];
-  readFileSync(file, 'utf8')
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new EvalInputError(`${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  text
     .split('\n')
     .forEach((line, i) => {
       if (line.trim() === '') return;

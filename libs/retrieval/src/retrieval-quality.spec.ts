@@ -79,6 +79,7 @@ describe('evaluation files', () => {
       expect(() => readJsonlFile(file)).toThrow(`${file}:3: invalid JSON`);
       writeFileSync(file, '{"id":"a","question":"q"}\n[1]\n');
       expect(() => readJsonlFile(file)).toThrow(`${file}:2: not a JSON object`);
+      expect(() => readJsonlFile(join(dir, 'missing.jsonl'))).toThrow(`${join(dir, 'missing.jsonl')}: cannot read it (ENOENT)`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
