@@ -8,7 +8,7 @@ import { appEnv, benchQueries, cleanup, prepareEnvironment, seedTenants } from '
 import { referenceLoopMs, round, rssGrowth } from './stats.js';
 import { runWsPhase } from './ws.js';
 
-// `npm run bench [-- --quick] [-- --json] [-- --rest-only]`: builds, starts the gateway and the worker as
+// `npm run bench [-- --quick] [-- --json] [-- --rest-only | --ws-only]`: builds, starts the gateway and the worker as
 // production processes on a fresh database and Redis prefix, seeds tenants and users, and
 // measures throughput, latency at a fixed rate, a 15x burst and a soak. Results go to
 // bench/results/<timestamp>.json and .md; `--json` prints the JSON object only.
@@ -18,6 +18,8 @@ const quick = args.has('--quick');
 const jsonOnly = args.has('--json');
 /** Development aid: warm-up and the throughput phase only, printed to stderr; no report is written. */
 const restOnly = args.has('--rest-only');
+/** Development aid: warm-up, the throughput phase and the WebSocket phase, printed to stderr; no report is written. */
+const wsOnly = args.has('--ws-only');
 const log = (message: string): void => void process.stderr.write(`[bench] ${message}\n`);
 
 const PLAN = {
@@ -89,6 +91,9 @@ try {
   if (restOnly) {
     log(`rest: p95 ${rest.latency.p95} ms, max ${rest.latency.max} ms, gateway ${rest.gatewayCpuUsPerTurn} + worker ${rest.workerCpuUsPerTurn} µs/turn, queue depth ≤ ${rest.maxQueueDepth}`);
     log(`host: reference loop ${hostBefore} ms before, ${hostAfterRest} ms after (lower is faster)`);
+  } else if (wsOnly) {
+    const ws = await runWsPhase({ baseUrl: target.baseUrl, tokens: target.tokens, queries: target.queries, ...PLAN.ws, gateway, log });
+    log(`ws: ${ws.connections} sockets held, ${ws.pingsPerSocket} pings each, ${ws.turns} turns p50 ${ws.p50Ms} ms p99 ${ws.p99Ms} ms, errors ${ws.errors}, gateway RSS ${ws.gatewayRssMiB} MiB`);
   } else {
     const fixed = await phase('fixed', () => runOpenLoop(target, { connections: 64, ...PLAN.fixed }));
 
