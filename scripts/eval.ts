@@ -6,7 +6,9 @@
  *   npm run eval -- --kb FILE --cv [--json] [--opt name=value ...]
  *
  * KB lines: {id, question, similar_questions|similarQuestions|alt_questions?, answer?}; query lines:
- * {query, expected_id, split?}. Prints top-1, top-3, MRR, n and search latency; `--json` prints one JSON object.
+ * {query, expected_id, split?}, `expected_id: null` for a question the KB does not cover (counted apart, by whether
+ * it gets the fallback). Prints top-1, top-3, MRR, n (in-scope queries) and search latency; `--json` prints one
+ * JSON object (with `outOfScope: {n, fallbackRate}` when there are such queries).
  * `--cv` runs leave-one-phrasing-out cross-validation over the KB alone (see crossValidate).
  * FENGDA_WORD_VECTORS=off measures the lexical-only engine.
  */
