@@ -205,7 +205,10 @@ describe('cross-tenant isolation on every tenant-scoped route', () => {
   };
 
   /** B's secrets and B's content: never in anything of A's, in any phase. */
-  const bContent = (): string[] => [b.id, MARKER_B, HOOK_TOKEN_B, LLM_KEY_B, ...b.apiKeys, ...b.apiKeys.map((k) => k.split('_')[2]!), ...b.keyPrefixes, ...b.keyIds, b.webhookSecret!];
+  // A key's secret is everything after `fdk_<prefix>_`: it is base64url, so it may itself hold '_' (split('_')[2] once
+  // gave a 3-character needle that a random trace id contained).
+  const keySecret = (key: string): string => key.slice(key.indexOf('_', 'fdk_'.length) + 1);
+  const bContent = (): string[] => [b.id, MARKER_B, HOOK_TOKEN_B, LLM_KEY_B, ...b.apiKeys, ...b.apiKeys.map(keySecret), ...b.keyPrefixes, ...b.keyIds, b.webhookSecret!];
   /** Plus B's ids, which A never typed in phase 1. */
   const bEverything = (): string[] => [...bContent(), B_USER, B_ENTRY, B_VAULT, B_TAG, PROBE];
   const aEverything = (): string[] => [a.id, MARKER_A, ...A_USERS, LLM_KEY_A, ...a.apiKeys, ...a.keyPrefixes, ...a.keyIds, a.webhookSecret!, A_REQ];
