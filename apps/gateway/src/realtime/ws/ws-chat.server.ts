@@ -18,6 +18,8 @@ import { WsConnection, type WsConnectionDeps } from './ws-connection.js';
 export const WS_PATH = '/v1/ws';
 // After the 1012 close frame, a client that does not close its side in time is cut off.
 const CLOSE_HANDSHAKE_MS = 2_000;
+// Sockets pinged per event-loop turn during a heartbeat (a few milliseconds of work).
+const HEARTBEAT_SLICE = 500;
 
 /**
  * `GET /v1/ws`: a plain `ws` server in noServer mode on Fastify's own HTTP server. Upgrades
@@ -59,8 +61,26 @@ export class WsChatServer implements OnApplicationBootstrap, BeforeApplicationSh
   onApplicationBootstrap(): void {
     this.httpServer = this.adapterHost.httpAdapter.getHttpServer() as Server;
     this.httpServer.on('upgrade', this.onUpgrade);
-    this.heartbeat = setInterval(() => this.connections.forEach((c) => c.heartbeat()), this.config.realtime.wsHeartbeatMs);
+    this.heartbeat = setInterval(() => void this.pingAll(), this.config.realtime.wsHeartbeatMs);
     this.heartbeat.unref();
+  }
+
+  /**
+   * One heartbeat: every socket gets a ping (and is dropped if it never answered the previous one), in slices with a
+   * turn of the event loop between them. In one synchronous sweep, 19,872 sockets (the benchmark) held the event loop
+   * for 0.2–0.6 s at every heartbeat, and every request on this gateway waited for it.
+   */
+  private async pingAll(): Promise<void> {
+    let inSlice = 0;
+    for (const connection of [...this.connections]) {
+      if (this.closing) return;
+      // Closed while an earlier slice waited: nothing to ping.
+      if (!this.connections.has(connection)) continue;
+      connection.heartbeat();
+      if (++inSlice < HEARTBEAT_SLICE) continue;
+      inSlice = 0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
   /** Runs before the HTTP server closes: upgraded sockets would otherwise keep it open. */
