@@ -8,7 +8,7 @@ import { RetrievalIndex, type KbDocument } from './retrieval-index.js';
  * the test suite, so both run exactly the same engine and counting.
  *
  * KB lines: {id, question, similar_questions|similarQuestions|alt_questions?, answer?}; query lines:
- * {query, expected_id|expectedId, split?}.
+ * {query, expected_id|expectedId, split?}, the id null for a question the KB does not cover.
  */
 
 /** A labelled query; `expectedId` null: out of the KB's scope, the right answer is the fallback. */
