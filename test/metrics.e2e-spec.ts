@@ -31,12 +31,16 @@ describe('Prometheus metrics on both apps', () => {
     return res.text();
   };
 
-  it('gateway: HTTP latency by route and status, turn latency by source, queues, event loop, memory', async () => {
+  it('gateway: HTTP latency by route and status, turn latency by source and by stage, queues, event loop, memory', async () => {
     const text = await scrape(gateway.url);
     expect(text).toMatch(/fengda_http_request_duration_seconds_count\{method="POST",route="\/v1\/chat",status="200"\} [1-9]/);
     expect(text).toMatch(/fengda_turn_duration_seconds_count\{source="kb"\} [1-9]/);
     expect(text).toMatch(/fengda_turn_duration_seconds_count\{source="fallback"\} [1-9]/);
     expect(text).toMatch(/fengda_turns_total\{tenant="metrics-[0-9a-f]+",source="kb"\} 1/);
+    // Both turns timed at each stage of the gateway's pipeline.
+    for (const stage of ['admission', 'answer', 'write_back']) {
+      expect(text).toMatch(new RegExp(`fengda_turn_stage_duration_seconds_count\\{stage="${stage}"\\} 2\\n`));
+    }
     expect(text).toMatch(/fengda_queue_jobs\{queue="answer",state="waiting"\} \d+/);
     expect(text).toMatch(/fengda_queue_oldest_waiting_seconds\{queue="answer"\} [\d.]+/);
     expect(text).toContain('fengda_nodejs_eventloop_lag_seconds');

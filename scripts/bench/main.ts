@@ -1,12 +1,13 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { runChatLoad, type LoadResult, type Target } from './load.js';
 import { runOpenLoop } from './open-loop.js';
 import { AppProcess, waitForOk } from './processes.js';
 import { markdownReport } from './report.js';
 import { appEnv, benchQueries, cleanup, prepareEnvironment, seedTenants } from './setup.js';
-import { referenceLoopMs, round, rssGrowth } from './stats.js';
+import { histogramQuantile, parseHistogram, referenceLoopMs, round, rssGrowth } from './stats.js';
 import { runWsPhase } from './ws.js';
+import { runChatLoadWrk, wrkAvailable } from './wrk.js';
 
 // `npm run bench [-- --quick] [-- --json] [-- --rest-only | --ws-only]`: builds, starts the gateway and the worker as
 // production processes on a fresh database and Redis prefix, seeds tenants and users, and
@@ -43,25 +44,49 @@ const redis = new Redis(env.redisUrl, { protocol: 2 });
 const queueKey = (list: string): string => `{${env.prefix}:bull}:answer:${list}`;
 const queueDepth = async (): Promise<number> => (await redis.llen(queueKey('wait'))) + (await redis.llen(queueKey('active')));
 /** CPU time the Redis server has used (its own accounting, INFO cpu), in µs: it shares the cores too. */
+/** CPU time of the load generator: this process and its waited-for children (wrk), in µs (/proc/self/stat). */
+const loadGenCpuMicros = (): number => {
+  const own = process.cpuUsage();
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  // cutime and cstime, fields 16 and 17 of stat(5), in clock ticks (USER_HZ = 100).
+  return own.user + own.system + (Number(fields[13]) + Number(fields[14])) * 10_000;
+};
+/** The closed-loop phases' load tool: wrk when installed (far less CPU per request on a shared box), else autocannon. */
+const closedLoop = wrkAvailable() ? { tool: 'wrk', run: runChatLoadWrk } : { tool: 'autocannon', run: runChatLoad };
 const redisCpuMicros = async (): Promise<number> => {
   const info = await redis.info('cpu');
   const field = (name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
   return Math.round((field('used_cpu_user') + field('used_cpu_sys')) * 1e6);
 };
 
+const STAGE_METRIC = 'fengda_turn_stage_duration_seconds';
+const gatewayStages = async (): Promise<Map<string, [number, number][]>> =>
+  parseHistogram(await (await fetch(`http://127.0.0.1:${env.port}/metrics`)).text(), STAGE_METRIC, 'stage');
+type StageQuantiles = Record<string, { p50: number; p99: number }>;
+/** p50 and p99 (ms) of each stage of the gateway's turn (admission, answer, write_back) between two scrapes. */
+const stageQuantiles = (before: Map<string, [number, number][]>, after: Map<string, [number, number][]>): StageQuantiles =>
+  Object.fromEntries(
+    [...after].map(([stage, buckets]) => [stage, { p50: round(histogramQuantile(before.get(stage), buckets, 0.5) * 1000), p99: round(histogramQuantile(before.get(stage), buckets, 0.99) * 1000) }]),
+  );
+const formatStages = (stages: StageQuantiles): string =>
+  Object.entries(stages)
+    .map(([stage, q]) => `${stage} ${q.p50}/${q.p99}`)
+    .join(', ');
+
 /**
  * Runs one load phase, measuring both processes' CPU and memory and the queue depth, and this
  * process's CPU (the load generator shares the cores with what it measures).
  */
-const phase = async (name: string, run: () => Promise<LoadResult>): Promise<LoadResult & Record<string, unknown>> => {
+const phase = async (name: string, run: () => Promise<LoadResult>): Promise<LoadResult & Record<string, unknown> & { stagesMs: StageQuantiles }> => {
   log(`${name}: running`);
-  const cpu0 = { gateway: gateway.cpuMicros(), worker: worker.cpuMicros(), bench: process.cpuUsage(), redis: await redisCpuMicros() };
+  const cpu0 = { gateway: gateway.cpuMicros(), worker: worker.cpuMicros(), bench: loadGenCpuMicros(), redis: await redisCpuMicros() };
+  const stages0 = await gatewayStages();
   let maxDepth = 0;
   const sampler = setInterval(() => void queueDepth().then((d) => (maxDepth = Math.max(maxDepth, d))), 500);
   const result = await run();
   clearInterval(sampler);
-  const benchCpu = process.cpuUsage(cpu0.bench);
-  const cpu = { gateway: gateway.cpuMicros() - cpu0.gateway, worker: worker.cpuMicros() - cpu0.worker, bench: benchCpu.user + benchCpu.system, redis: (await redisCpuMicros()) - cpu0.redis };
+  const stagesMs = stageQuantiles(stages0, await gatewayStages());
+  const cpu = { gateway: gateway.cpuMicros() - cpu0.gateway, worker: worker.cpuMicros() - cpu0.worker, bench: loadGenCpuMicros() - cpu0.bench, redis: (await redisCpuMicros()) - cpu0.redis };
   const turns = Math.max(1, result.ok);
   const out = {
     ...result,
@@ -74,6 +99,7 @@ const phase = async (name: string, run: () => Promise<LoadResult>): Promise<Load
     workerRssMiB: worker.rssMiB(),
     maxQueueDepth: maxDepth,
     fallbackRate: round(result.fallbacks / turns, 3),
+    stagesMs,
   };
   log(`${name}: ${out.turnsPerSec} turns/s, p50 ${out.latency.p50} ms, p99 ${out.latency.p99} ms, errors ${out.errors}, ${out.cpuUsPerTurn} µs CPU/turn (Redis ${out.redisCpuUsPerTurn}, load generator ${out.loadGenCpuUsPerTurn})`);
   return out;
@@ -85,11 +111,13 @@ try {
   const target: Target = { baseUrl: `http://127.0.0.1:${env.port}`, tokens: await seedTenants(env, PLAN.tenants, PLAN.usersPerTenant), queries: benchQueries() };
 
   const hostBefore = referenceLoopMs();
-  await runChatLoad(target, { connections: 32, durationSec: PLAN.warmupSec });
-  const rest = await phase('rest', () => runChatLoad(target, PLAN.rest));
+  log(`closed-loop load: ${closedLoop.tool}`);
+  await closedLoop.run(target, { connections: 32, durationSec: PLAN.warmupSec });
+  const rest = await phase('rest', () => closedLoop.run(target, PLAN.rest));
   const hostAfterRest = referenceLoopMs();
   if (restOnly) {
     log(`rest: p95 ${rest.latency.p95} ms, max ${rest.latency.max} ms, gateway ${rest.gatewayCpuUsPerTurn} + worker ${rest.workerCpuUsPerTurn} µs/turn, queue depth ≤ ${rest.maxQueueDepth}`);
+    log(`rest: gateway stages p50/p99 ms: ${formatStages(rest.stagesMs)}`);
     log(`host: reference loop ${hostBefore} ms before, ${hostAfterRest} ms after (lower is faster)`);
   } else if (wsOnly) {
     const ws = await runWsPhase({ baseUrl: target.baseUrl, tokens: target.tokens, queries: target.queries, ...PLAN.ws, gateway, log });
@@ -118,8 +146,9 @@ try {
       quick,
       machine: { cpus: (await import('node:os')).cpus().length, node: process.version, referenceLoopMs: { beforeRest: hostBefore, afterRest: hostAfterRest, atEnd: referenceLoopMs() } },
       plan: PLAN,
-      rest: { turnsPerSec: rest.turnsPerSec, p50Ms: rest.latency.p50, p95Ms: rest.latency.p95, p99Ms: rest.latency.p99, maxMs: rest.latency.max, errors: rest.errors, fallbackRate: rest.fallbackRate, cpuUsPerTurn: rest.cpuUsPerTurn, gatewayCpuUsPerTurn: rest.gatewayCpuUsPerTurn, workerCpuUsPerTurn: rest.workerCpuUsPerTurn, redisCpuUsPerTurn: rest.redisCpuUsPerTurn, gatewayRssMiB: rest.gatewayRssMiB, workerRssMiB: rest.workerRssMiB, maxQueueDepth: rest.maxQueueDepth },
-      fixed: { rate: PLAN.fixed.rate, turnsPerSec: fixed.turnsPerSec, p50Ms: fixed.latency.p50, p95Ms: fixed.latency.p95, p99Ms: fixed.latency.p99, maxMs: fixed.latency.max, errors: fixed.errors, cpuUsPerTurn: fixed.cpuUsPerTurn, redisCpuUsPerTurn: fixed.redisCpuUsPerTurn, loadGenCpuUsPerTurn: fixed.loadGenCpuUsPerTurn },
+      loadTool: { closedLoop: closedLoop.tool, openLoop: 'scripts/bench/open-loop.ts' },
+      rest: { turnsPerSec: rest.turnsPerSec, p50Ms: rest.latency.p50, p95Ms: rest.latency.p95, p99Ms: rest.latency.p99, maxMs: rest.latency.max, errors: rest.errors, fallbackRate: rest.fallbackRate, cpuUsPerTurn: rest.cpuUsPerTurn, gatewayCpuUsPerTurn: rest.gatewayCpuUsPerTurn, workerCpuUsPerTurn: rest.workerCpuUsPerTurn, redisCpuUsPerTurn: rest.redisCpuUsPerTurn, gatewayRssMiB: rest.gatewayRssMiB, workerRssMiB: rest.workerRssMiB, maxQueueDepth: rest.maxQueueDepth, stagesMs: rest.stagesMs },
+      fixed: { rate: PLAN.fixed.rate, turnsPerSec: fixed.turnsPerSec, p50Ms: fixed.latency.p50, p95Ms: fixed.latency.p95, p99Ms: fixed.latency.p99, maxMs: fixed.latency.max, errors: fixed.errors, cpuUsPerTurn: fixed.cpuUsPerTurn, redisCpuUsPerTurn: fixed.redisCpuUsPerTurn, loadGenCpuUsPerTurn: fixed.loadGenCpuUsPerTurn, stagesMs: fixed.stagesMs },
       ws,
       burst: { rate: burstRate, turnsPerSec: burst.turnsPerSec, errors: burst.errors, p50Ms: burst.latency.p50, p95Ms: burst.latency.p95, p99Ms: burst.latency.p99, maxMs: burst.latency.max, fallbackRate: burst.fallbackRate, maxQueueDepth: burst.maxQueueDepth, drainSec, loadGenCpuUsPerTurn: burst.loadGenCpuUsPerTurn },
       soak: { rate: PLAN.soak.rate, durationSec: PLAN.soak.durationSec, turnsPerSec: soak.turnsPerSec, errors: soak.errors, p50Ms: soak.latency.p50, p95Ms: soak.latency.p95, p99Ms: soak.latency.p99, maxMs: soak.latency.max, rssGrowthPct: Math.max(growth.gateway.floor, growth.worker.floor), gatewayRssGrowthPct: growth.gateway.floor, workerRssGrowthPct: growth.worker.floor, gatewayRssGrowth: growth.gateway, workerRssGrowth: growth.worker, rssSamples },

@@ -15,9 +15,11 @@ export class AppProcess {
     const log = createWriteStream(logFile, { flags: 'a' });
     // BENCH_CPU_PROF=1 writes V8 CPU profiles (on exit) for flame graphs and hot-spot tables.
     const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles'] : [];
+    // BENCH_NODE_ARGS adds V8/Node flags NODE_OPTIONS refuses (e.g. --trace-gc) to both apps.
+    const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
     // 20,000 WebSockets need more file descriptors than the usual default; raise the limit when
     // allowed (exec keeps the pid, so /proc accounting stays on the node process).
-    this.child = spawn('sh', ['-c', 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"', process.execPath, ...profile, entry], {
+    this.child = spawn('sh', ['-c', 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"', process.execPath, ...profile, ...extra, entry], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -2,11 +2,15 @@
 /** A Markdown summary of one benchmark run, with the targets beside the figures. */
 export const markdownReport = (r: any): string => {
   const check = (ok: boolean): string => (ok ? 'met' : '**missed**');
+  const stages = (s: Record<string, { p50: number; p99: number }>): string =>
+    Object.entries(s)
+      .map(([stage, q]) => `${stage} ${q.p50} / ${q.p99}`)
+      .join(', ');
   return `# Fengda benchmark ${r.runAt}${r.quick ? ' (quick)' : ''}
 
 Machine: ${r.machine.cpus} cores, Node ${r.machine.node}; gateway, worker, Redis, Postgres and the load generator on the same machine.
 Host speed (reference loop, lower is faster; CPU µs per turn moves with it): ${r.machine.referenceLoopMs.beforeRest} ms before the rest phase, ${r.machine.referenceLoopMs.afterRest} ms after it, ${r.machine.referenceLoopMs.atEnd} ms at the end.
-Load: ${r.plan.tenants} tenants x ${r.plan.usersPerTenant} users, full chat turns over REST (JWT, history, queue, KB answer, write-back, audit).
+Load: ${r.plan.tenants} tenants x ${r.plan.usersPerTenant} users, full chat turns over REST (JWT, history, queue, KB answer, write-back, audit); closed loop with ${r.loadTool.closedLoop}, fixed rates with ${r.loadTool.openLoop}.
 
 | phase | turns/s | p50 ms | p95 ms | p99 ms | max ms | errors | fallback rate | CPU µs/turn (gw+worker) | Redis µs/turn |
 |---|---|---|---|---|---|---|---|---|---|
@@ -19,6 +23,7 @@ WebSocket: ${r.ws.connections} sockets held (${r.ws.failed} failed), ${r.ws.chat
 Burst: queue peaked at ${r.burst.maxQueueDepth} jobs, empty again ${r.burst.drainSec} s after the burst.
 Soak: RSS growth after warm-up, last fifth of the samples against the second fifth — floor (what survives collection) / median / peak: gateway ${r.soak.gatewayRssGrowth.floor}% / ${r.soak.gatewayRssGrowth.median}% / ${r.soak.gatewayRssGrowth.peak}%, worker ${r.soak.workerRssGrowth.floor}% / ${r.soak.workerRssGrowth.median}% / ${r.soak.workerRssGrowth.peak}%.
 Memory after the rest phase: gateway ${r.rest.gatewayRssMiB} MiB, worker ${r.rest.workerRssMiB} MiB.
+Where a turn's time goes at the gateway, p50 / p99 ms (fengda_turn_stage_duration_seconds): rest ${stages(r.rest.stagesMs)}; fixed ${stages(r.fixed.stagesMs)}.
 
 | target | result | |
 |---|---|---|

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { referenceLoopMs, rssGrowth, summarize } from './stats.js';
+import { histogramQuantile, parseHistogram, referenceLoopMs, rssGrowth, summarize } from './stats.js';
 
 describe('bench statistics', () => {
   it('summarizes latencies exactly', () => {
@@ -24,6 +24,33 @@ describe('bench statistics', () => {
     expect(growth.floor).toBeGreaterThan(30);
     expect(growth.median).toBeGreaterThan(30);
     expect(growth.peak).toBeGreaterThan(30);
+  });
+});
+
+describe('stage quantiles from two scrapes of a Prometheus histogram', () => {
+  const scrape = (admission: number[], answer: number[]): string =>
+    [
+      '# TYPE fengda_turn_stage_duration_seconds histogram',
+      ...['0.001', '0.01', '0.1', '+Inf'].map((le, i) => `fengda_turn_stage_duration_seconds_bucket{le="${le}",stage="admission"} ${admission[i]}`),
+      ...['0.001', '0.01', '0.1', '+Inf'].map((le, i) => `fengda_turn_stage_duration_seconds_bucket{le="${le}",stage="answer"} ${answer[i]}`),
+      'fengda_turn_stage_duration_seconds_count{stage="answer"} 0',
+    ].join('\n');
+
+  it('counts only what happened between the scrapes, interpolating inside the bucket', () => {
+    const before = parseHistogram(scrape([5, 5, 5, 5], [0, 0, 0, 0]), 'fengda_turn_stage_duration_seconds', 'stage');
+    // 100 admissions since: 50 under 1 ms, 50 between 1 and 10 ms.
+    const after = parseHistogram(scrape([55, 105, 105, 105], [0, 0, 40, 40]), 'fengda_turn_stage_duration_seconds', 'stage');
+    expect([...after.keys()]).toEqual(['admission', 'answer']);
+    expect(histogramQuantile(before.get('admission'), after.get('admission')!, 0.5)).toBeCloseTo(0.001);
+    expect(histogramQuantile(before.get('admission'), after.get('admission')!, 0.75)).toBeCloseTo(0.0055);
+    expect(histogramQuantile(before.get('answer'), after.get('answer')!, 0.99)).toBeCloseTo(0.01 + 0.09 * 0.99);
+  });
+
+  it('is 0 without observations and the last finite bound for the +Inf bucket', () => {
+    const empty = parseHistogram(scrape([0, 0, 0, 0], [0, 0, 0, 0]), 'fengda_turn_stage_duration_seconds', 'stage');
+    expect(histogramQuantile(undefined, empty.get('answer')!, 0.5)).toBe(0);
+    const slow = parseHistogram(scrape([0, 0, 0, 10], [0, 0, 0, 0]), 'fengda_turn_stage_duration_seconds', 'stage');
+    expect(histogramQuantile(undefined, slow.get('admission')!, 0.5)).toBe(0.1);
   });
 });
 

@@ -47,3 +47,41 @@ export const referenceLoopMs = (): number => {
   }
   return Math.round(best);
 };
+
+/** Cumulative bucket counts of one Prometheus histogram per value of `label`: label value → [upper bound, count][]. */
+export const parseHistogram = (text: string, metric: string, label: string): Map<string, [number, number][]> => {
+  const out = new Map<string, [number, number][]>();
+  const line = new RegExp(`^${metric}_bucket\\{([^}]*)\\} (\\S+)$`, 'gm');
+  for (const [, labels, value] of text.matchAll(line)) {
+    const le = /le="([^"]+)"/.exec(labels!)?.[1];
+    const key = new RegExp(`${label}="([^"]*)"`).exec(labels!)?.[1];
+    if (le === undefined || key === undefined) continue;
+    const buckets = out.get(key) ?? [];
+    buckets.push([le === '+Inf' ? Infinity : Number(le), Number(value)]);
+    out.set(key, buckets);
+  }
+  for (const buckets of out.values()) buckets.sort((a, b) => a[0] - b[0]);
+  return out;
+};
+
+/**
+ * Quantile `q` (0..1) of the observations made between two scrapes of one histogram series, interpolated linearly
+ * inside the bucket it falls in (as PromQL's histogram_quantile); the last finite bound when it falls in +Inf.
+ */
+export const histogramQuantile = (before: readonly [number, number][] | undefined, after: readonly [number, number][], q: number): number => {
+  const counts = after.map(([le, n], i) => [le, n - (before?.[i]?.[1] ?? 0)] as const);
+  const total = counts[counts.length - 1]?.[1] ?? 0;
+  if (total <= 0) return 0;
+  const rank = q * total;
+  let lower = 0;
+  let below = 0;
+  for (const [le, n] of counts) {
+    if (n >= rank) {
+      if (le === Infinity) return lower;
+      return lower + (le - lower) * ((rank - below) / Math.max(1, n - below));
+    }
+    lower = le;
+    below = n;
+  }
+  return lower;
+};

@@ -67,6 +67,7 @@ export class ChatTurnService {
 
   async handle(tenant: TenantSnapshot, userId: string, input: ChatTurnInput, requestId: string, options: ChatTurnOptions = {}): Promise<ChatTurnResult> {
     const started = this.clock.now();
+    const stageStart = performance.now();
     const { config } = tenant;
     const deadlineAt = started + config.answerDeadlineMs;
     // Admission, every channel alike: the tenant's bucket (a lease, usually no round trip), then the user's bucket and
@@ -112,6 +113,8 @@ export class ChatTurnService {
     if (begun.kind === 'duplicate') return this.replayDuplicate(tenant, userId, input.clientMsgId!, begun.stored, deadlineAt);
 
     const turnId = randomUUID();
+    const asked = performance.now();
+    this.metrics.child(this.metrics.turnStageDuration, { stage: 'admission' }).observe((asked - stageStart) / 1000);
     const reply = shed ? null : await this.askWorker(tenant, {
       tenantId: tenant.id,
       userId,
@@ -124,6 +127,8 @@ export class ChatTurnService {
       traceparent: LogContexts.current()?.traceparent,
       confidenceThreshold: config.confidenceThreshold,
     }, options);
+    const answered = performance.now();
+    this.metrics.child(this.metrics.turnStageDuration, { stage: 'answer' }).observe((answered - asked) / 1000);
     if (options.signal?.aborted) {
       // The client is gone: nobody will read this turn, so it is not stored, and a retry of the
       // same clientMsgId may run again.
@@ -149,6 +154,7 @@ export class ChatTurnService {
       this.logger.error({ err: (error as Error).message }, 'history write failed');
       throw new DomainError(ErrorCode.DependencyUnavailable, 'conversation store unavailable, retry shortly');
     }
+    this.metrics.child(this.metrics.turnStageDuration, { stage: 'write_back' }).observe((performance.now() - answered) / 1000);
     const latencyMs = this.clock.now() - started;
     this.audit.recordInBackground({
       tenantId: tenant.id, eventId: turnId, kind: 'turn', actor: userId, userId, seq: result.seq,

@@ -3,6 +3,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type LabelV
 
 /** Latency buckets (seconds) around the design's figures: 87 ms mean, 300 ms p95 budget, 1.5 s deadline. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 1.5, 2, 5];
+/** Finer at the low end: a turn's stages take from under a millisecond (idle) to tens of milliseconds (saturated). */
+const STAGE_BUCKETS = [0.001, 0.002, 0.004, 0.006, 0.008, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5];
 
 /**
  * One Prometheus registry per process with the series both apps share. Labels are bounded:
@@ -26,6 +28,20 @@ export class MetricsService {
     help: 'Chat turn latency at the gateway, by answer source',
     labelNames: ['source'] as const,
     buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  /**
+   * Where a turn's time goes at the gateway: `admission` (tenant and user limits, opening the turn: one Redis round
+   * trip), `answer` (waiting for a share of a job, the queue, the worker and its reply) and `write_back` (storing the
+   * turn: one Redis round trip). Under load the three are mostly queueing, in Redis, the queue and the gateway's own
+   * event loop, so this says which one to look at when turns get slow.
+   */
+  readonly turnStageDuration = new Histogram({
+    name: 'fengda_turn_stage_duration_seconds',
+    help: 'Chat turn latency at the gateway by stage: admission, answer (queue and worker), write_back',
+    labelNames: ['stage'] as const,
+    buckets: STAGE_BUCKETS,
     registers: [this.registry],
   });
 
