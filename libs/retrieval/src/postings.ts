@@ -72,3 +72,18 @@ export class PostingsBuilder {
 export function documentFrequency(postings: Postings, feature: number): number {
   return postings.offsets[feature + 1] - postings.offsets[feature];
 }
+
+/** Whether document `doc` holds feature f (lists are in ascending document order: binary search). */
+export function holds(postings: Postings, feature: number, doc: number): boolean {
+  const { docs } = postings;
+  let lo = postings.offsets[feature];
+  let hi = postings.offsets[feature + 1] - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const at = docs[mid];
+    if (at === doc) return true;
+    if (at < doc) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}

@@ -1,8 +1,11 @@
 import { calibratedConfidence } from './confidence.js';
-import { queryFeatures, type TermRewrite } from './features.js';
+import { FeatureClass, queryFeatures, type TermRewrite } from './features.js';
 import { buildIndexData, type IndexData, type KbDocument } from './index-builder.js';
 import { DEFAULT_OPTIONS, type RetrievalOptions } from './options.js';
+import { holds } from './postings.js';
 import { SearchScratch, type Scorer, type SemanticRerank } from './search-scratch.js';
+import { stem } from './stemmer.js';
+import { QUESTION_WORDS } from './stop-words.js';
 import { sharedWordVectors, type WordVectors } from './word-vectors.js';
 
 export type { KbDocument } from './index-builder.js';
@@ -18,9 +21,12 @@ export interface SearchHit {
 export class RetrievalIndex {
   private scratch: SearchScratch | undefined;
   private readonly rewrite: TermRewrite | undefined;
+  /** Feature ids of the question words the KB has (see {@link QUESTION_WORDS}). */
+  private readonly questionWords: ReadonlySet<number>;
 
   private constructor(private readonly data: IndexData) {
     const { corrector, keys } = data;
+    this.questionWords = new Set(QUESTION_WORDS.map((word) => keys.stringId(stem(word))).filter((id) => id >= 0));
     // Only words the KB has never seen are corrected: a known word is never "fixed" into another one.
     this.rewrite = corrector && ((term) => (keys.stringId(term) >= 0 ? term : (corrector.correct(term) ?? term)));
   }
@@ -87,7 +93,10 @@ export class RetrievalIndex {
     let ceiling = 1;
     for (let i = 0; i < top.length && i < limit; i++) {
       const { entry, score, lexical, phrasing, matched } = top[i];
-      const queryCoverage = matched / queryMass;
+      // A best hit that shares no word of substance with the query (only question words, stop-words, n-grams of the
+      // question's frame, or nothing but meaning) covers none of what was asked: "What is bitcoin?" must not be
+      // answered confidently by "What is my payment due date?".
+      const queryCoverage = i === 0 && !this.sharesContent(known, entry) ? 0 : matched / queryMass;
       const phrasingCoverage = phrasing >= 0 ? matched / d.phrasingMass[phrasing] : 0;
       // The margin is lexical (what the confidence model was fitted on): an entry promoted by meaning alone, above
       // one with more matching words, gets no margin and so a lower confidence.
@@ -97,6 +106,16 @@ export class RetrievalIndex {
       hits.push({ id: d.ids[entry], score, confidence: ceiling });
     }
     return hits;
+  }
+
+  /** Whether entry `entry` (a phrasing or its answer) holds a word of the query that is not a question word. */
+  private sharesContent(known: ReadonlySet<number>, entry: number): boolean {
+    const d = this.data;
+    for (const f of known) {
+      if (d.keys.classOf(f) !== FeatureClass.Term || this.questionWords.has(f)) continue;
+      if (holds(d.entries, f, entry) || holds(d.answers, f, entry)) return true;
+    }
+    return false;
   }
 
   /**

@@ -33,7 +33,9 @@ describe('retrieval quality (test splits of data/eval)', () => {
   // default threshold (below it the bot answers the fallback), the share that are right; acceptedRate: how many get one.
   const FLOORS = [
     { set: 'banking77-en', kb: undefined, n: 3076, top1: 0.707, top3: 0.86, acceptedPrecision: 0.84, acceptedRate: 0.7 },
-    { set: 'bitext-customer-support-en', kb: undefined, n: 3553, top1: 0.661, top3: 0.848, acceptedPrecision: 0.86, acceptedRate: 0.5 },
+    // bitext answers 0.499 (was 0.501): a best hit sharing no word of substance with the query is no longer confident;
+    // 8 fewer answers, 6 of them wrong (precision 0.867 → 0.870).
+    { set: 'bitext-customer-support-en', kb: undefined, n: 3553, top1: 0.661, top3: 0.848, acceptedPrecision: 0.86, acceptedRate: 0.498 },
     { set: 'demo-bank-zh', kb: DEMO_FAQ, n: 87, top1: 0.896, top3: 0.942, acceptedPrecision: 0.96, acceptedRate: 0.7 },
   ];
 
@@ -63,6 +65,21 @@ describe('retrieval quality (test splits of data/eval)', () => {
       return top?.id === id && top.confidence >= DEFAULT_CONFIDENCE_THRESHOLD;
     };
     expect(covered.filter((pair) => !answered(pair))).toEqual([]);
+  });
+
+  it('demo FAQ, English: a question that shares only its frame ("what is", "what does … mean") with an entry falls back', () => {
+    const index = RetrievalIndex.build(readJsonlFile(DEMO_FAQ).map(kbDocumentFromRow));
+    const top = (query: string): { id?: string; confidence: number } => index.search(query, 1)[0] ?? { confidence: 0 };
+    // Before: "What is bitcoin?" 0.56, "What is ChatGPT?" 0.57, "What is inflation?" 0.55, all "When is my credit card payment due?".
+    const uncovered = ['What is bitcoin?', 'What is ChatGPT?', 'What is inflation?', 'What does blockchain mean?', 'What is the metaverse?', 'Who is the president?'];
+    expect(uncovered.filter((query) => top(query).confidence >= DEFAULT_CONFIDENCE_THRESHOLD)).toEqual([]);
+    const covered: [string, string][] = [
+      ['What is the annual fee on the credit card?', 'en-credit-card-annual-fee'],
+      ['When is my credit card payment due?', 'en-credit-card-due-date'],
+      ['What are the opening hours?', 'en-branch-opening-hours'],
+      ['How do I reset my password?', 'en-reset-online-banking-password'],
+    ];
+    expect(covered.filter(([query, id]) => top(query).id !== id || top(query).confidence < DEFAULT_CONFIDENCE_THRESHOLD)).toEqual([]);
   });
 
   it('demo-bank-zh: the 9 questions the demo FAQ does not cover get the fallback', () => {

@@ -16,6 +16,12 @@ export const STOP_WORDS: ReadonlySet<string> = new Set([
   'know', 'tell', 'let', 'if', 'im', 'ive', 'youre',
 ]);
 
+/**
+ * Question words: indexed like any word (they separate "when" from "where" entries), but a match on them alone says
+ * nothing about the topic — "What is bitcoin?" shares only "what" with "What is my payment due date?".
+ */
+export const QUESTION_WORDS: readonly string[] = ['what', 'when', 'where', 'why', 'how', 'who', 'whom', 'whose', 'which'];
+
 /** Contractions expanded before tokenising (apostrophe already normalised to '). */
 export const CONTRACTIONS: ReadonlyMap<string, string> = new Map([
   ["can't", 'can not'], ["cannot", 'can not'], ["won't", 'will not'], ["shan't", 'shall not'], ["ain't", 'is not'],
