@@ -27,6 +27,28 @@ describe('RetrievalIndex', () => {
     expect(top?.confidence ?? 0).toBeLessThan(DEFAULT_CONFIDENCE_THRESHOLD);
   });
 
+  it('is not confident about a hit that shares only the question frame, whatever its margin', () => {
+    const small = RetrievalIndex.build(
+      [
+        { id: 'due', question: 'What is my credit card payment due date?', similarQuestions: [], answer: 'The 25th of each month.' },
+        { id: 'fx', question: 'How do I buy foreign currency?', similarQuestions: [], answer: 'At any branch or in the app.' },
+        { id: 'hours', question: 'When are your branches open?', similarQuestions: [], answer: 'Weekdays 9 to 5.' },
+      ],
+      {},
+      { wordVectors: null },
+    );
+    const top = (query: string) => small.search(query, 1)[0];
+    // "what" and "is" are all it shares with the due-date entry: it ranks first, and is no answer.
+    expect(top('What is bitcoin?')).toMatchObject({ id: 'due' });
+    expect(top('What is bitcoin?')!.confidence).toBeLessThan(DEFAULT_CONFIDENCE_THRESHOLD);
+    expect(top('When?')?.confidence ?? 0).toBeLessThan(DEFAULT_CONFIDENCE_THRESHOLD);
+    // A word of substance, or a shared concept ("purchase" for "buy"), is what an answer needs.
+    expect(top('When is my payment due?')).toMatchObject({ id: 'due' });
+    expect(top('When is my payment due?')!.confidence).toBeGreaterThanOrEqual(DEFAULT_CONFIDENCE_THRESHOLD);
+    expect(top('Where can I purchase currency?')).toMatchObject({ id: 'fx' });
+    expect(top('Where can I purchase currency?')!.confidence).toBeGreaterThanOrEqual(DEFAULT_CONFIDENCE_THRESHOLD);
+  });
+
   it('returns hits best first with confidences in [0, 1] that never increase', () => {
     const hits = index.search('my card is lost, how do I block it', 5);
     expect(hits.length).toBeGreaterThan(1);

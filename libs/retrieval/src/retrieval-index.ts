@@ -108,11 +108,13 @@ export class RetrievalIndex {
     return hits;
   }
 
-  /** Whether entry `entry` (a phrasing or its answer) holds a word of the query that is not a question word. */
+  /** Whether entry `entry` (a phrasing or its answer) holds a word or concept of the query that is not a question word. */
   private sharesContent(known: ReadonlySet<number>, entry: number): boolean {
     const d = this.data;
     for (const f of known) {
-      if (d.keys.classOf(f) !== FeatureClass.Term || this.questionWords.has(f)) continue;
+      const featureClass = d.keys.classOf(f);
+      // Words (stemmed, or spelling-corrected to a KB word) and shared concepts ("purchase" for "buy") are substance.
+      if ((featureClass !== FeatureClass.Term && featureClass !== FeatureClass.Concept) || this.questionWords.has(f)) continue;
       if (holds(d.entries, f, entry) || holds(d.answers, f, entry)) return true;
     }
     return false;
