@@ -38,7 +38,7 @@ describe('Prometheus metrics on both apps', () => {
     expect(text).toMatch(/fengda_turn_duration_seconds_count\{source="fallback"\} [1-9]/);
     expect(text).toMatch(/fengda_turns_total\{tenant="metrics-[0-9a-f]+",source="kb"\} 1/);
     // Both turns timed at each stage of the gateway's pipeline.
-    for (const stage of ['admission', 'answer', 'write_back']) {
+    for (const stage of ['admission', 'enqueue', 'answer', 'write_back']) {
       expect(text).toMatch(new RegExp(`fengda_turn_stage_duration_seconds_count\\{stage="${stage}"\\} 2\\n`));
     }
     expect(text).toMatch(/fengda_queue_jobs\{queue="answer",state="waiting"\} \d+/);

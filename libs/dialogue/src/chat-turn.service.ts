@@ -113,8 +113,7 @@ export class ChatTurnService {
     if (begun.kind === 'duplicate') return this.replayDuplicate(tenant, userId, input.clientMsgId!, begun.stored, deadlineAt);
 
     const turnId = randomUUID();
-    const asked = performance.now();
-    this.metrics.child(this.metrics.turnStageDuration, { stage: 'admission' }).observe((asked - stageStart) / 1000);
+    this.metrics.child(this.metrics.turnStageDuration, { stage: 'admission' }).observe((performance.now() - stageStart) / 1000);
     const reply = shed ? null : await this.askWorker(tenant, {
       tenantId: tenant.id,
       userId,
@@ -128,7 +127,6 @@ export class ChatTurnService {
       confidenceThreshold: config.confidenceThreshold,
     }, options);
     const answered = performance.now();
-    this.metrics.child(this.metrics.turnStageDuration, { stage: 'answer' }).observe((answered - asked) / 1000);
     if (options.signal?.aborted) {
       // The client is gone: nobody will read this turn, so it is not stored, and a retry of the
       // same clientMsgId may run again.
@@ -172,13 +170,17 @@ export class ChatTurnService {
   private async askWorker(tenant: TenantSnapshot, payload: AnswerTurnPayload, options: ChatTurnOptions): Promise<AnswerReply | null> {
     const waiter = this.replies.expect(payload.turnId, options.onDelta);
     const aborted = abortPromise(options.signal);
+    const asked = performance.now();
     // A tenant with a language model streams its answers: its turns never wait to share a job.
     const turn = this.dispatcher.dispatch(payload, !tenant.config.llm);
     try {
       // BullMQ's connection waits for Redis indefinitely: the enqueue, too, must end at the deadline.
       const enqueued = await raceDeadline(turn.enqueued, payload.deadlineAt - this.clock.now());
+      const queued = performance.now();
+      this.metrics.child(this.metrics.turnStageDuration, { stage: 'enqueue' }).observe((queued - asked) / 1000);
       if (enqueued === DEADLINE_EXCEEDED) return null;
       const reply = await raceDeadline(Promise.race([waiter.reply, aborted.promise]), payload.deadlineAt - this.clock.now());
+      this.metrics.child(this.metrics.turnStageDuration, { stage: 'answer' }).observe((performance.now() - queued) / 1000);
       if (reply === ABORTED) {
         void this.replies.cancelTurn(payload.turnId).catch(() => undefined);
         return null;

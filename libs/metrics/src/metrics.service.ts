@@ -33,13 +33,14 @@ export class MetricsService {
 
   /**
    * Where a turn's time goes at the gateway: `admission` (tenant and user limits, opening the turn: one Redis round
-   * trip), `answer` (waiting for a share of a job, the queue, the worker and its reply) and `write_back` (storing the
-   * turn: one Redis round trip). Under load the three are mostly queueing, in Redis, the queue and the gateway's own
-   * event loop, so this says which one to look at when turns get slow.
+   * trip), `enqueue` (waiting for a share of one of the tenant's answer jobs, then adding the job), `answer` (the
+   * queue, the worker and its reply) and `write_back` (storing the turn: one Redis round trip). Under load they are
+   * mostly queueing — in Redis, behind the tenant's jobs in flight, in the queue, in the gateway's own event loop — so
+   * this says which one to look at when turns get slow.
    */
   readonly turnStageDuration = new Histogram({
     name: 'fengda_turn_stage_duration_seconds',
-    help: 'Chat turn latency at the gateway by stage: admission, answer (queue and worker), write_back',
+    help: 'Chat turn latency at the gateway by stage: admission, enqueue (batching and adding the job), answer (queue, worker, reply), write_back',
     labelNames: ['stage'] as const,
     buckets: STAGE_BUCKETS,
     registers: [this.registry],
