@@ -43,7 +43,6 @@ const worker = new AppProcess('worker', 'dist/apps/nlp-worker/src/main.js', proc
 const redis = new Redis(env.redisUrl, { protocol: 2 });
 const queueKey = (list: string): string => `{${env.prefix}:bull}:answer:${list}`;
 const queueDepth = async (): Promise<number> => (await redis.llen(queueKey('wait'))) + (await redis.llen(queueKey('active')));
-/** CPU time the Redis server has used (its own accounting, INFO cpu), in µs: it shares the cores too. */
 /** CPU time of the load generator: this process and its waited-for children (wrk), in µs (/proc/self/stat). */
 const loadGenCpuMicros = (): number => {
   const own = process.cpuUsage();
@@ -53,6 +52,7 @@ const loadGenCpuMicros = (): number => {
 };
 /** The closed-loop phases' load tool: wrk when installed (far less CPU per request on a shared box), else autocannon. */
 const closedLoop = wrkAvailable() ? { tool: 'wrk', run: runChatLoadWrk } : { tool: 'autocannon', run: runChatLoad };
+/** CPU time the Redis server has used (its own accounting, INFO cpu), in µs: it shares the cores too. */
 const redisCpuMicros = async (): Promise<number> => {
   const info = await redis.info('cpu');
   const field = (name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
@@ -63,7 +63,7 @@ const STAGE_METRIC = 'fengda_turn_stage_duration_seconds';
 const gatewayStages = async (): Promise<Map<string, [number, number][]>> =>
   parseHistogram(await (await fetch(`http://127.0.0.1:${env.port}/metrics`)).text(), STAGE_METRIC, 'stage');
 type StageQuantiles = Record<string, { p50: number; p99: number }>;
-/** p50 and p99 (ms) of each stage of the gateway's turn (admission, answer, write_back) between two scrapes. */
+/** p50 and p99 (ms) of each stage of the gateway's turn (admission, enqueue, answer, write_back) between two scrapes. */
 const stageQuantiles = (before: Map<string, [number, number][]>, after: Map<string, [number, number][]>): StageQuantiles =>
   Object.fromEntries(
     [...after].map(([stage, buckets]) => [stage, { p50: round(histogramQuantile(before.get(stage), buckets, 0.5) * 1000), p99: round(histogramQuantile(before.get(stage), buckets, 0.99) * 1000) }]),
