@@ -22,12 +22,16 @@ export interface LoadResult {
 /** In a 200 body, marks a turn the bot could not answer (or not within the deadline). */
 export const FALLBACK_MARKER = '"source":"fallback"';
 
+/** Turn n's user is token (n · stride) mod T: a prime stride spreads consecutive turns over users and tenants. */
+export const TURN_MIX_STRIDE = 7919;
+
 /**
  * Who asks what in turn `n` (indexes into `tokens` and `queries`): one definition, so the
- * closed-loop and the open-loop phases put the same mix of users and questions on the gateway.
+ * closed-loop and the open-loop phases put the same mix of users and questions on the gateway
+ * (wrk's Lua script, wrk.ts, uses the same stride).
  */
 export const turnMix = (target: Target, n: number): { token: number; query: number } => ({
-  token: (n * 7919) % target.tokens.length,
+  token: (n * TURN_MIX_STRIDE) % target.tokens.length,
   query: n % target.queries.length,
 });
 

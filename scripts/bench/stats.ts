@@ -52,9 +52,10 @@ export const referenceLoopMs = (): number => {
 export const parseHistogram = (text: string, metric: string, label: string): Map<string, [number, number][]> => {
   const out = new Map<string, [number, number][]>();
   const line = new RegExp(`^${metric}_bucket\\{([^}]*)\\} (\\S+)$`, 'gm');
+  const labelValue = new RegExp(`${label}="([^"]*)"`);
   for (const [, labels, value] of text.matchAll(line)) {
     const le = /le="([^"]+)"/.exec(labels!)?.[1];
-    const key = new RegExp(`${label}="([^"]*)"`).exec(labels!)?.[1];
+    const key = labelValue.exec(labels!)?.[1];
     if (le === undefined || key === undefined) continue;
     const buckets = out.get(key) ?? [];
     buckets.push([le === '+Inf' ? Infinity : Number(le), Number(value)]);

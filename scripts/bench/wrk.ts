@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FALLBACK_MARKER, type LoadResult, type Target } from './load.js';
+import { FALLBACK_MARKER, TURN_MIX_STRIDE, type LoadResult, type Target } from './load.js';
 import { round } from './stats.js';
 
 /** `wrk` (Debian package `wrk`) when it is on the PATH; BENCH_LOAD_TOOL=autocannon or =wrk chooses explicitly. */
@@ -22,8 +22,9 @@ const luaString = (text: string): string => {
 };
 
 /**
- * The Lua side: the same mix of users and questions as `turnMix` (turn n: token (n·7919) mod T, query n mod Q, counted
- * per wrk thread), 200s and fallback answers counted per thread and summed in `done`, which prints one JSON line.
+ * The Lua side: the same mix of users and questions as `turnMix` (turn n: token (n·TURN_MIX_STRIDE) mod T, query n
+ * mod Q, counted per wrk thread), 200s and fallback answers counted per thread and summed in `done`, which prints one
+ * JSON line.
  */
 const script = (target: Target): string => `
 local tokens = {${target.tokens.map(luaString).join(',')}}
@@ -35,7 +36,7 @@ n = 0
 ok = 0
 fallbacks = 0
 function request()
-  local token = tokens[(n * 7919) % #tokens + 1]
+  local token = tokens[(n * ${TURN_MIX_STRIDE}) % #tokens + 1]
   local body = bodies[n % #bodies + 1]
   n = n + 1
   return wrk.format('POST', '/v1/chat', { ['Content-Type'] = 'application/json', ['Authorization'] = 'Bearer ' .. token }, body)
@@ -94,7 +95,8 @@ export const runChatLoadWrk = async (target: Target, options: { connections: num
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
       child.on('error', reject);
-      child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`wrk exited with ${code}: ${out}`))));
+      // 'close', not 'exit': only then has all of wrk's output been read.
+      child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`wrk exited with ${code}: ${out}`))));
     });
     const line = output.split('\n').find((l) => l.startsWith('WRK_RESULT '));
     if (!line) throw new Error(`wrk printed no result:\n${output}`);
