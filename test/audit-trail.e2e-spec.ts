@@ -147,6 +147,30 @@ describe('audit trail API and retention', () => {
     expect(new Set(ids).size).toBe(5);
   });
 
+  it('stores every value exactly as given, whatever characters it holds (rows travel as array parameters)', async () => {
+    const tenant = await apps.api.createTenant(uniqueTenantId('audit-values'));
+    const repository = apps.worker.app.get(AuditRepository);
+    const awkward = `quote " backslash \\ braces {a,b} comma, NULL 'single' 换行\n\t emoji 🙂`;
+    const at = new Date(Date.now() - 30_000).toISOString();
+    const full = {
+      tenantId: tenant.id, eventId: randomUUID(), kind: 'turn' as const, actor: awkward, userId: 'NULL', seq: 7,
+      query: awkward, answer: '', source: 'kb' as const, confidence: 0.25, entryId: '{}', latencyMs: 12, at,
+    };
+    const sparse = {
+      tenantId: tenant.id, eventId: randomUUID(), kind: 'admin' as const, actor: 'admin', action: 'kb.import',
+      detail: { note: awkward, nested: { list: [1, null, 'x'] } }, at,
+    };
+    expect(await repository.insertBatch([full, sparse, full])).toBe(2);
+    const items = (await audit(tenant.apiKey, { limit: 10 })).body.items;
+    const byEvent = new Map(items.map((e) => [e.eventId, e as unknown as Record<string, unknown>]));
+    expect(byEvent.get(full.eventId)).toMatchObject({
+      actor: awkward, userId: 'NULL', seq: 7, query: awkward, answer: '', source: 'kb', confidence: 0.25, entryId: '{}', latencyMs: 12, at,
+    });
+    const stored = byEvent.get(sparse.eventId)!;
+    expect(stored).toMatchObject({ kind: 'admin', action: 'kb.import', detail: sparse.detail, at });
+    for (const absent of ['userId', 'seq', 'query', 'answer', 'confidence', 'entryId', 'latencyMs']) expect(stored[absent] ?? null).toBeNull();
+  });
+
   it('exports JSON Lines and CSV (formula cells neutralised)', async () => {
     const jsonl = await fetch(`${apps.gateway.url}/v1/audit?kind=turn&format=jsonl`, { headers: { authorization: `Bearer ${a.apiKey}` } });
     expect(jsonl.status).toBe(200);

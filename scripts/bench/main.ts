@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { runChatLoad, type LoadResult, type Target } from './load.js';
 import { runOpenLoop } from './open-loop.js';
-import { AppProcess, waitForOk } from './processes.js';
+import { AppProcess, postgresBackendCpu, postgresCpuBetween, waitForOk } from './processes.js';
 import { markdownReport } from './report.js';
 import { appEnv, benchQueries, cleanup, prepareEnvironment, seedTenants } from './setup.js';
 import { histogramQuantile, parseHistogram, referenceLoopMs, round, rssGrowth } from './stats.js';
@@ -59,6 +59,8 @@ const redisCpuMicros = async (): Promise<number> => {
   return Math.round((field('used_cpu_user') + field('used_cpu_sys')) * 1e6);
 };
 
+const databaseName = new URL(env.databaseUrl).pathname.slice(1);
+
 const STAGE_METRIC = 'fengda_turn_stage_duration_seconds';
 const gatewayStages = async (): Promise<Map<string, [number, number][]>> =>
   parseHistogram(await (await fetch(`http://127.0.0.1:${env.port}/metrics`)).text(), STAGE_METRIC, 'stage');
@@ -79,14 +81,14 @@ const formatStages = (stages: StageQuantiles): string =>
  */
 const phase = async (name: string, run: () => Promise<LoadResult>): Promise<LoadResult & Record<string, unknown> & { stagesMs: StageQuantiles }> => {
   log(`${name}: running`);
-  const cpu0 = { gateway: gateway.cpuMicros(), worker: worker.cpuMicros(), bench: loadGenCpuMicros(), redis: await redisCpuMicros() };
+  const cpu0 = { gateway: gateway.cpuMicros(), worker: worker.cpuMicros(), bench: loadGenCpuMicros(), redis: await redisCpuMicros(), postgres: postgresBackendCpu(databaseName) };
   const stages0 = await gatewayStages();
   let maxDepth = 0;
   const sampler = setInterval(() => void queueDepth().then((d) => (maxDepth = Math.max(maxDepth, d))), 500);
   const result = await run();
   clearInterval(sampler);
   const stagesMs = stageQuantiles(stages0, await gatewayStages());
-  const cpu = { gateway: gateway.cpuMicros() - cpu0.gateway, worker: worker.cpuMicros() - cpu0.worker, bench: loadGenCpuMicros() - cpu0.bench, redis: (await redisCpuMicros()) - cpu0.redis };
+  const cpu = { gateway: gateway.cpuMicros() - cpu0.gateway, worker: worker.cpuMicros() - cpu0.worker, bench: loadGenCpuMicros() - cpu0.bench, redis: (await redisCpuMicros()) - cpu0.redis, postgres: postgresCpuBetween(cpu0.postgres, postgresBackendCpu(databaseName)) };
   const turns = Math.max(1, result.ok);
   const out = {
     ...result,
@@ -95,13 +97,15 @@ const phase = async (name: string, run: () => Promise<LoadResult>): Promise<Load
     workerCpuUsPerTurn: Math.round(cpu.worker / turns),
     loadGenCpuUsPerTurn: Math.round(cpu.bench / turns),
     redisCpuUsPerTurn: Math.round(cpu.redis / turns),
+    // The audit trail's inserts, nearly all of it (null when the server is not on this machine).
+    postgresCpuUsPerTurn: cpu.postgres === null ? null : Math.round(cpu.postgres / turns),
     gatewayRssMiB: gateway.rssMiB(),
     workerRssMiB: worker.rssMiB(),
     maxQueueDepth: maxDepth,
     fallbackRate: round(result.fallbacks / turns, 3),
     stagesMs,
   };
-  log(`${name}: ${out.turnsPerSec} turns/s, p50 ${out.latency.p50} ms, p99 ${out.latency.p99} ms, errors ${out.errors}, ${out.cpuUsPerTurn} µs CPU/turn (Redis ${out.redisCpuUsPerTurn}, load generator ${out.loadGenCpuUsPerTurn})`);
+  log(`${name}: ${out.turnsPerSec} turns/s, p50 ${out.latency.p50} ms, p99 ${out.latency.p99} ms, errors ${out.errors}, ${out.cpuUsPerTurn} µs CPU/turn (Redis ${out.redisCpuUsPerTurn}, Postgres ${out.postgresCpuUsPerTurn ?? 'n/a'}, load generator ${out.loadGenCpuUsPerTurn})`);
   return out;
 };
 
@@ -147,8 +151,8 @@ try {
       machine: { cpus: (await import('node:os')).cpus().length, node: process.version, referenceLoopMs: { beforeRest: hostBefore, afterRest: hostAfterRest, atEnd: referenceLoopMs() } },
       plan: PLAN,
       loadTool: { closedLoop: closedLoop.tool, openLoop: 'scripts/bench/open-loop.ts' },
-      rest: { turnsPerSec: rest.turnsPerSec, p50Ms: rest.latency.p50, p95Ms: rest.latency.p95, p99Ms: rest.latency.p99, maxMs: rest.latency.max, errors: rest.errors, fallbackRate: rest.fallbackRate, cpuUsPerTurn: rest.cpuUsPerTurn, gatewayCpuUsPerTurn: rest.gatewayCpuUsPerTurn, workerCpuUsPerTurn: rest.workerCpuUsPerTurn, redisCpuUsPerTurn: rest.redisCpuUsPerTurn, gatewayRssMiB: rest.gatewayRssMiB, workerRssMiB: rest.workerRssMiB, maxQueueDepth: rest.maxQueueDepth, stagesMs: rest.stagesMs },
-      fixed: { rate: PLAN.fixed.rate, turnsPerSec: fixed.turnsPerSec, p50Ms: fixed.latency.p50, p95Ms: fixed.latency.p95, p99Ms: fixed.latency.p99, maxMs: fixed.latency.max, errors: fixed.errors, cpuUsPerTurn: fixed.cpuUsPerTurn, redisCpuUsPerTurn: fixed.redisCpuUsPerTurn, loadGenCpuUsPerTurn: fixed.loadGenCpuUsPerTurn, stagesMs: fixed.stagesMs },
+      rest: { turnsPerSec: rest.turnsPerSec, p50Ms: rest.latency.p50, p95Ms: rest.latency.p95, p99Ms: rest.latency.p99, maxMs: rest.latency.max, errors: rest.errors, fallbackRate: rest.fallbackRate, cpuUsPerTurn: rest.cpuUsPerTurn, gatewayCpuUsPerTurn: rest.gatewayCpuUsPerTurn, workerCpuUsPerTurn: rest.workerCpuUsPerTurn, redisCpuUsPerTurn: rest.redisCpuUsPerTurn, postgresCpuUsPerTurn: rest.postgresCpuUsPerTurn, loadGenCpuUsPerTurn: rest.loadGenCpuUsPerTurn, gatewayRssMiB: rest.gatewayRssMiB, workerRssMiB: rest.workerRssMiB, maxQueueDepth: rest.maxQueueDepth, stagesMs: rest.stagesMs },
+      fixed: { rate: PLAN.fixed.rate, turnsPerSec: fixed.turnsPerSec, p50Ms: fixed.latency.p50, p95Ms: fixed.latency.p95, p99Ms: fixed.latency.p99, maxMs: fixed.latency.max, errors: fixed.errors, cpuUsPerTurn: fixed.cpuUsPerTurn, redisCpuUsPerTurn: fixed.redisCpuUsPerTurn, postgresCpuUsPerTurn: fixed.postgresCpuUsPerTurn, loadGenCpuUsPerTurn: fixed.loadGenCpuUsPerTurn, stagesMs: fixed.stagesMs },
       ws,
       burst: { rate: burstRate, turnsPerSec: burst.turnsPerSec, errors: burst.errors, p50Ms: burst.latency.p50, p95Ms: burst.latency.p95, p99Ms: burst.latency.p99, maxMs: burst.latency.max, fallbackRate: burst.fallbackRate, maxQueueDepth: burst.maxQueueDepth, drainSec, loadGenCpuUsPerTurn: burst.loadGenCpuUsPerTurn },
       soak: { rate: PLAN.soak.rate, durationSec: PLAN.soak.durationSec, turnsPerSec: soak.turnsPerSec, errors: soak.errors, p50Ms: soak.latency.p50, p95Ms: soak.latency.p95, p99Ms: soak.latency.p99, maxMs: soak.latency.max, rssGrowthPct: Math.max(growth.gateway.floor, growth.worker.floor), gatewayRssGrowthPct: growth.gateway.floor, workerRssGrowthPct: growth.worker.floor, gatewayRssGrowth: growth.gateway, workerRssGrowth: growth.worker, rssSamples },

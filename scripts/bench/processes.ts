@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 
 /** A production app process started by the benchmark, with its own CPU and memory accounting. */
 export class AppProcess {
@@ -77,4 +77,34 @@ export const waitForOk = async (url: string, timeoutMs = 60_000): Promise<void> 
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`${url} did not become ready within ${timeoutMs} ms`);
+};
+
+/**
+ * CPU time (µs) used so far by the Postgres backends serving one database, from /proc: a server process's command
+ * line names the database of its connection (`postgres: user db host(port) state`). Null when none is visible (a
+ * server on another host): it shares the cores only when it is local. Backends that exit between two readings take
+ * their time with them; the apps' pools keep theirs open.
+ */
+export const postgresBackendCpu = (database: string): Map<number, number> | null => {
+  const backends = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (!cmdline.startsWith('postgres: ') || !cmdline.split(' ').includes(database)) continue;
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      backends.set(Number(entry), ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS);
+    } catch {
+      /* gone meanwhile, or not ours to read */
+    }
+  }
+  return backends.size > 0 ? backends : null;
+};
+
+/** CPU the backends used between two readings; a backend first seen in the second counts from zero. */
+export const postgresCpuBetween = (before: Map<number, number> | null, after: Map<number, number> | null): number | null => {
+  if (!after) return null;
+  let total = 0;
+  for (const [pid, micros] of after) total += micros - (before?.get(pid) ?? 0);
+  return total;
 };

@@ -9,9 +9,9 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-const MAX_BATCH = 200;
+const MAX_BATCH = 1_000;
 /** Jobs' records gather this long into one transaction (one multi-row INSERT per tenant in it). */
-const MAX_WAIT_MS = 50;
+const MAX_WAIT_MS = 200;
 /** While Postgres is down every flush fails: one line per kind of failure per this long (with the count swallowed). */
 const FAILURE_LOG_WINDOW_MS = 5_000;
 

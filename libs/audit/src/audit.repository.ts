@@ -4,10 +4,13 @@ import { TenantDb } from '#database';
 import type { AuditRecord } from '#queue';
 import type { AuditEntry, AuditFilter, AuditPosition } from './audit-entry.js';
 
-const COLUMNS = [
-  'tenant_id', 'event_id', 'kind', 'actor', 'user_id', 'seq', 'query', 'answer', 'source',
-  'confidence', 'entry_id', 'latency_ms', 'action', 'detail', 'created_at',
-] as const;
+/** A tenant's batch of rows, one array parameter per column; rows already present (same event id) are skipped. */
+const INSERT_ROWS = `
+  INSERT INTO audit_log (tenant_id, event_id, kind, actor, user_id, seq, query, answer, source, confidence, entry_id,
+                         latency_ms, action, detail, created_at)
+  SELECT $1, r.* FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[],
+                             $9::text[], $10::real[], $11::text[], $12::int[], $13::text[], $14::jsonb[], $15::timestamptz[]) AS r
+  ON CONFLICT (tenant_id, event_id) DO NOTHING`;
 
 /** A row of a page: the entry plus its exact position (for the next cursor). */
 export type AuditPageRow = AuditEntry & { position: AuditPosition };
@@ -43,35 +46,39 @@ export class AuditRepository {
   async insertBatch(records: readonly AuditRecord[]): Promise<number> {
     if (records.length === 0) return 0;
     const byTenant = new Map<string, AuditRecord[]>();
-    for (const r of records) byTenant.set(r.tenantId, [...(byTenant.get(r.tenantId) ?? []), r]);
+    for (const r of records) {
+      const group = byTenant.get(r.tenantId);
+      if (group) group.push(r);
+      else byTenant.set(r.tenantId, [r]);
+    }
     return this.db.transaction(async (manager) => {
       let inserted = 0;
       for (const [tenantId, group] of byTenant) {
         await TenantDb.setTenant(manager, tenantId);
-        inserted += await this.insertRows(manager, group);
+        inserted += await this.insertRows(manager, tenantId, group);
       }
       return inserted;
     });
   }
 
-  private async insertRows(manager: EntityManager, records: readonly AuditRecord[]): Promise<number> {
-    const params: unknown[] = [];
-    const rows = records.map((r) => {
-      const values = [
-        r.tenantId, r.eventId, r.kind, r.actor, r.userId ?? null, r.seq ?? null, r.query ?? null,
-        r.answer ?? null, r.source ?? null, r.confidence ?? null, r.entryId ?? null,
-        r.latencyMs ?? null, r.action ?? null, r.detail ? JSON.stringify(r.detail) : null, r.at,
-      ];
-      const start = params.length;
-      params.push(...values);
-      return `(${values.map((_, i) => `$${start + i + 1}`).join(', ')})`;
-    });
-    const result: unknown[] = await manager.query(
-      `INSERT INTO audit_log (${COLUMNS.join(', ')}) VALUES ${rows.join(', ')}
-       ON CONFLICT (tenant_id, event_id) DO NOTHING RETURNING id`,
-      params,
-    );
-    return result.length;
+  /**
+   * One statement per tenant whatever the batch's size: the rows travel as one array per column and `unnest` turns
+   * them back into rows. Its text never changes, so Postgres parses a dozen parameters instead of fifteen per row (a
+   * multi-row VALUES list of ~100 rows was ~1,500 placeholders to parse and plan on every flush).
+   */
+  private async insertRows(manager: EntityManager, tenantId: string, records: readonly AuditRecord[]): Promise<number> {
+    const column = <T>(pick: (r: AuditRecord) => T | undefined): (T | null)[] => records.map((r) => pick(r) ?? null);
+    // A named statement: each pooled connection parses and plans it once. Its row count leaves out the rows ON CONFLICT
+    // skipped. (TypeORM's query() cannot name a statement; the transaction's own pg client can.)
+    const client = (await manager.queryRunner!.connect()) as { query(q: { name: string; text: string; values: unknown[] }): Promise<{ rowCount: number | null }> };
+    const result = await client.query({ name: 'fengda_audit_insert_v1', text: INSERT_ROWS, values: [
+      tenantId,
+      column((r) => r.eventId), column((r) => r.kind), column((r) => r.actor), column((r) => r.userId),
+      column((r) => r.seq), column((r) => r.query), column((r) => r.answer), column((r) => r.source),
+      column((r) => r.confidence), column((r) => r.entryId), column((r) => r.latencyMs), column((r) => r.action),
+      column((r) => (r.detail ? JSON.stringify(r.detail) : undefined)), column((r) => r.at),
+    ] });
+    return result.rowCount ?? 0;
   }
 
   /** The tenant's most recent audit rows, newest first. */
