@@ -9,7 +9,7 @@ import { histogramQuantile, parseHistogram, referenceLoopMs, round, rssGrowth } 
 import { runWsPhase } from './ws.js';
 import { runChatLoadWrk, wrkAvailable } from './wrk.js';
 
-// `npm run bench [-- --quick] [-- --json] [-- --rest-only | --ws-only]`: builds, starts the gateway and the worker as
+// `npm run bench [-- --quick] [-- --json] [-- --rest-only | --ws-only | --until-fixed]`: builds, starts the gateway and the worker as
 // production processes on a fresh database and Redis prefix, seeds tenants and users, and
 // measures throughput, latency at a fixed rate, a 15x burst and a soak. Results go to
 // bench/results/<timestamp>.json and .md; `--json` prints the JSON object only.
@@ -21,6 +21,8 @@ const jsonOnly = args.has('--json');
 const restOnly = args.has('--rest-only');
 /** Development aid: warm-up, the throughput phase and the WebSocket phase, printed to stderr; no report is written. */
 const wsOnly = args.has('--ws-only');
+/** Development aid: warm-up, the throughput phase and the fixed-rate phase (as in a full run), printed to stderr; no report. */
+const untilFixed = args.has('--until-fixed');
 const log = (message: string): void => void process.stderr.write(`[bench] ${message}\n`);
 
 const PLAN = {
@@ -123,6 +125,10 @@ try {
     log(`rest: p95 ${rest.latency.p95} ms, max ${rest.latency.max} ms, gateway ${rest.gatewayCpuUsPerTurn} + worker ${rest.workerCpuUsPerTurn} µs/turn, queue depth ≤ ${rest.maxQueueDepth}`);
     log(`rest: gateway stages p50/p99 ms: ${formatStages(rest.stagesMs)}`);
     log(`host: reference loop ${hostBefore} ms before, ${hostAfterRest} ms after (lower is faster)`);
+  } else if (untilFixed) {
+    const fixed = await phase('fixed', () => runOpenLoop(target, { connections: 64, ...PLAN.fixed }));
+    log(`fixed: p95 ${fixed.latency.p95} ms, max ${fixed.latency.max} ms, gateway stages p50/p99 ms: ${formatStages(fixed.stagesMs)}`);
+    log(`host: reference loop ${hostBefore} ms before the rest phase, ${hostAfterRest} ms after it (lower is faster)`);
   } else if (wsOnly) {
     const ws = await runWsPhase({ baseUrl: target.baseUrl, tokens: target.tokens, queries: target.queries, ...PLAN.ws, gateway, log });
     log(`ws: ${ws.connections} sockets held, ${ws.pingsPerSocket} pings each, ${ws.turns} turns p50 ${ws.p50Ms} ms p99 ${ws.p99Ms} ms, errors ${ws.errors}, gateway RSS ${ws.gatewayRssMiB} MiB`);
