@@ -130,8 +130,8 @@ try {
     log(`fixed: p95 ${fixed.latency.p95} ms, max ${fixed.latency.max} ms, gateway stages p50/p99 ms: ${formatStages(fixed.stagesMs)}`);
     log(`host: reference loop ${hostBefore} ms before the rest phase, ${hostAfterRest} ms after it (lower is faster)`);
   } else if (wsOnly) {
-    const ws = await runWsPhase({ baseUrl: target.baseUrl, tokens: target.tokens, queries: target.queries, ...PLAN.ws, gateway, log });
-    log(`ws: ${ws.connections} sockets held, ${ws.pingsPerSocket} pings each, ${ws.turns} turns p50 ${ws.p50Ms} ms p99 ${ws.p99Ms} ms, errors ${ws.errors}, gateway RSS ${ws.gatewayRssMiB} MiB`);
+    const ws = await runWsPhase({ baseUrl: target.baseUrl, tokens: target.tokens, queries: target.queries, ...PLAN.ws, gateway, gatewayEnv: processEnv, log });
+    log(`ws: ${ws.connections} sockets held, ${ws.pingsPerSocket} pings each, ${ws.turns} turns p50 ${ws.p50Ms} ms p99 ${ws.p99Ms} ms, errors ${ws.errors} ${JSON.stringify(ws.errorCodes)}, gateway RSS ${ws.gatewayRssMiB} MiB`);
   } else {
     const fixed = await phase('fixed', () => runOpenLoop(target, { connections: 64, ...PLAN.fixed }));
 
@@ -141,8 +141,8 @@ try {
     while ((await queueDepth()) > 0 && Date.now() - drainStart < 120_000) await new Promise((r) => setTimeout(r, 100));
     const drainSec = round((Date.now() - drainStart) / 1000);
 
-    const ws = await runWsPhase({ baseUrl: target.baseUrl, tokens: target.tokens, queries: target.queries, ...PLAN.ws, gateway, log });
-    log(`ws: ${ws.connections} sockets held, ${ws.pingsPerSocket} pings each, ${ws.turns} turns p99 ${ws.p99Ms} ms, gateway RSS ${ws.gatewayRssMiB} MiB`);
+    const ws = await runWsPhase({ baseUrl: target.baseUrl, tokens: target.tokens, queries: target.queries, ...PLAN.ws, gateway, gatewayEnv: processEnv, log });
+    log(`ws: ${ws.connections} sockets held, ${ws.pingsPerSocket} pings each, ${ws.turns} turns p99 ${ws.p99Ms} ms, errors ${ws.errors} ${JSON.stringify(ws.errorCodes)}, gateway RSS ${ws.gatewayRssMiB} MiB`);
 
     const rssSamples: { t: number; gateway: number; worker: number }[] = [];
     const soakStart = Date.now();

@@ -19,7 +19,7 @@ Load: ${r.plan.tenants} tenants x ${r.plan.usersPerTenant} users, full chat turn
 | burst ${r.burst.rate}/s | ${r.burst.turnsPerSec} | ${r.burst.p50Ms} | ${r.burst.p95Ms} | ${r.burst.p99Ms} | ${r.burst.maxMs} | ${r.burst.errors} | ${r.burst.fallbackRate} | | | | ${r.burst.loadGenCpuUsPerTurn} |
 | soak ${r.soak.rate}/s, ${r.soak.durationSec} s | ${r.soak.turnsPerSec} | ${r.soak.p50Ms} | ${r.soak.p95Ms} | ${r.soak.p99Ms} | ${r.soak.maxMs} | ${r.soak.errors} | | | | | |
 
-WebSocket: ${r.ws.connections} sockets held (${r.ws.failed} failed), ${r.ws.chatting} chatting: ${r.ws.turns} turns, p50 ${r.ws.p50Ms} ms, p99 ${r.ws.p99Ms} ms, ${r.ws.errors} errors; gateway RSS ${r.ws.gatewayRssBeforeMiB} → ${r.ws.gatewayRssMiB} MiB.
+WebSocket: ${r.ws.connections} sockets held (${r.ws.failed} failed), ${r.ws.chatting} chatting: ${r.ws.turns} turns, p50 ${r.ws.p50Ms} ms, p99 ${r.ws.p99Ms} ms, ${r.ws.errors} errors${r.ws.errors ? ` (${Object.entries(r.ws.errorCodes ?? {}).map(([code, n]) => `${code} ${n}`).join(', ')})` : ''}; gateway RSS ${r.ws.gatewayRssBeforeMiB} → ${r.ws.gatewayRssMiB} MiB.
 Burst: queue peaked at ${r.burst.maxQueueDepth} jobs, empty again ${r.burst.drainSec} s after the burst.
 Soak: RSS growth after warm-up, last fifth of the samples against the second fifth — floor (what survives collection) / median / peak: gateway ${r.soak.gatewayRssGrowth.floor}% / ${r.soak.gatewayRssGrowth.median}% / ${r.soak.gatewayRssGrowth.peak}%, worker ${r.soak.workerRssGrowth.floor}% / ${r.soak.workerRssGrowth.median}% / ${r.soak.workerRssGrowth.peak}%.
 Memory after the rest phase: gateway ${r.rest.gatewayRssMiB} MiB, worker ${r.rest.workerRssMiB} MiB.

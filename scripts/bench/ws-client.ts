@@ -15,6 +15,8 @@ export interface WsClientConfig {
   connections: number;
   chattingFraction: number;
   durationSec: number;
+  /** The gateway's per-socket frame limit (WS_RATE_LIMIT frames per WS_RATE_WINDOW_MS): a chatting socket keeps inside it. */
+  frameLimit: { frames: number; windowMs: number };
 }
 
 export interface WsClientResult {
@@ -24,6 +26,8 @@ export interface WsClientResult {
   chatting: number;
   latencies: number[];
   errors: number;
+  /** Error frames by their `code`, and turns never answered as `UNANSWERED`: what the errors were. */
+  errorCodes: Record<string, number>;
   pings: number;
 }
 
@@ -33,18 +37,21 @@ interface Socket {
   ws: WebSocket;
   pings: number;
   pending: Map<string, number>;
+  /** When this socket sent its recent messages (for the frame limit). */
+  sentAt: number[];
 }
 
 const send = (message: object): void => void process.send!(message);
 const sockets: Socket[] = [];
 const latencies: number[] = [];
 let failed = 0;
-let errors = 0;
+const errorCodes: Record<string, number> = {};
+const countError = (code: string, n = 1): void => void (errorCodes[code] = (errorCodes[code] ?? 0) + n);
 
 const open = (config: WsClientConfig, i: number): Promise<void> =>
   new Promise((resolve) => {
     const ws = new WebSocket(`${config.url}/v1/ws?token=${config.tokens[i % config.tokens.length]}`, { perMessageDeflate: false });
-    const socket: Socket = { ws, pings: 0, pending: new Map() };
+    const socket: Socket = { ws, pings: 0, pending: new Map(), sentAt: [] };
     let settled = false;
     const done = (ok: boolean): void => {
       if (settled) return;
@@ -55,7 +62,7 @@ const open = (config: WsClientConfig, i: number): Promise<void> =>
     };
     ws.on('ping', () => socket.pings++);
     ws.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as { type: string; clientMsgId?: string };
+      const frame = JSON.parse(String(data)) as { type: string; clientMsgId?: string; code?: string };
       if (frame.type === 'ready') done(true);
       else if (frame.type === 'answer' && frame.clientMsgId) {
         const sent = socket.pending.get(frame.clientMsgId);
@@ -63,7 +70,10 @@ const open = (config: WsClientConfig, i: number): Promise<void> =>
           latencies.push(performance.now() - sent);
           socket.pending.delete(frame.clientMsgId);
         }
-      } else if (frame.type === 'error') errors++;
+      } else if (frame.type === 'error') {
+        countError(frame.code ?? 'UNKNOWN');
+        if (frame.clientMsgId) socket.pending.delete(frame.clientMsgId);
+      }
     });
     ws.on('error', () => done(false));
     ws.on('close', () => done(false));
@@ -81,9 +91,15 @@ const chat = async (config: WsClientConfig): Promise<void> => {
   const chatters = sockets.slice(0, Math.max(1, Math.floor(sockets.length * config.chattingFraction)));
   let n = 0;
   const timer = setInterval(() => {
-    // Each chatting socket sends one message every 2 s on average (well inside the per-socket frame limit).
+    // Each chatting socket sends one message every 2 s on average, never more than the gateway's frame limit allows
+    // (half a chance a second alone would now and then make 11 in 10 s, which the gateway rightly refuses).
+    const now = performance.now();
     for (const socket of chatters) {
       if (Math.random() > 0.5 || socket.ws.readyState !== WebSocket.OPEN) continue;
+      // A second's margin: the gateway times a frame when it arrives, not when it was sent.
+      while (socket.sentAt.length > 0 && now - socket.sentAt[0]! > config.frameLimit.windowMs + 1_000) socket.sentAt.shift();
+      if (socket.sentAt.length >= config.frameLimit.frames) continue;
+      socket.sentAt.push(now);
       const clientMsgId = `b${process.pid}-${n++}`;
       socket.pending.set(clientMsgId, performance.now());
       socket.ws.send(JSON.stringify({ type: 'message', query: config.queries[n % config.queries.length], clientMsgId }));
@@ -93,13 +109,16 @@ const chat = async (config: WsClientConfig): Promise<void> => {
   clearInterval(timer);
   await new Promise((r) => setTimeout(r, 2000));
   const stillOpen = sockets.filter((s) => s.ws.readyState === WebSocket.OPEN).length;
+  const unanswered = chatters.reduce((sum, s) => sum + s.pending.size, 0);
+  if (unanswered > 0) countError('UNANSWERED', unanswered);
   const result: WsClientResult = {
     type: 'result',
     open: stillOpen,
     failed: failed + (sockets.length - stillOpen),
     chatting: chatters.length,
     latencies,
-    errors: errors + chatters.reduce((sum, s) => sum + s.pending.size, 0),
+    errors: Object.values(errorCodes).reduce((sum, n) => sum + n, 0),
+    errorCodes,
     pings: sockets.reduce((sum, s) => sum + s.pings, 0),
   };
   send(result);

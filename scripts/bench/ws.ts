@@ -1,4 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { EnvReader } from '../../libs/config/src/env-reader.js';
+import { readRealtimeConfig } from '../../libs/config/src/realtime.config.js';
 import type { AppProcess } from './processes.js';
 import { summarize } from './stats.js';
 import type { WsClientConfig, WsClientResult } from './ws-client.js';
@@ -12,6 +14,8 @@ export interface WsPhaseResult {
   chatting: number;
   turns: number;
   errors: number;
+  /** The errors by code (`UNANSWERED`: no answer before the phase ended). */
+  errorCodes: Record<string, number>;
   p50Ms: number;
   p99Ms: number;
   pingsPerSocket: number;
@@ -84,6 +88,8 @@ export const runWsPhase = async (options: {
   chattingFraction: number;
   durationSec: number;
   gateway: AppProcess;
+  /** The environment the gateway was started with: its per-socket frame limit is read from it. */
+  gatewayEnv: NodeJS.ProcessEnv;
   log: (m: string) => void;
 }): Promise<WsPhaseResult> => {
   const gatewayOpenFilesLimit = options.gateway.openFilesLimit();
@@ -101,6 +107,7 @@ export const runWsPhase = async (options: {
       queries: options.queries,
       chattingFraction: options.chattingFraction,
       durationSec: options.durationSec,
+      frameLimit: (({ wsRateLimit, wsRateWindowMs }) => ({ frames: wsRateLimit, windowMs: wsRateWindowMs }))(readRealtimeConfig(new EnvReader(options.gatewayEnv))),
     };
     const share = (i: number): number => Math.floor(connections / count) + (i < connections % count ? 1 : 0);
     const opened = await clients.ask<{ open: number; failed: number }>((i) => ({ type: 'start', config: { ...base, connections: share(i) } }));
@@ -118,6 +125,10 @@ export const runWsPhase = async (options: {
       chatting: results.reduce((sum, r) => sum + r.chatting, 0),
       turns: results.reduce((sum, r) => sum + r.latencies.length, 0),
       errors: results.reduce((sum, r) => sum + r.errors, 0),
+      errorCodes: results.reduce<Record<string, number>>((all, r) => {
+        for (const [code, n] of Object.entries(r.errorCodes)) all[code] = (all[code] ?? 0) + n;
+        return all;
+      }, {}),
       p50Ms: latency.p50,
       p99Ms: latency.p99,
       pingsPerSocket: held ? Math.round((results.reduce((sum, r) => sum + r.pings, 0) / held) * 10) / 10 : 0,
