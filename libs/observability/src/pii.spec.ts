@@ -109,6 +109,14 @@ describe('maskPii', () => {
   });
 });
 
+describe('maskPii on identifiers', () => {
+  it('leaves a uuid and a trace id alone, even with eleven digits in a row across a dash', () => {
+    for (const id of ['7f3c2a9e-1b2c-4d5e-8f90-123456789abc', '4bf92f3577b34da6a3ce929d0e0e4736']) {
+      expect(maskPii(id)).toBe(id);
+    }
+  });
+});
+
 describe('maskPiiDeep', () => {
   it('masks strings at any depth, error messages and stacks, and keeps everything else', () => {
     const error = new Error(`insert failed for 13812345678 / ${VALID_ID_X}`);
@@ -125,6 +133,22 @@ describe('maskPiiDeep', () => {
     expect(masked.nested).toEqual({ list: ['l***@corp.cn', 42], when: '2026-11-22T08:00:00.000Z' });
     expect(masked.ms).toBe(1763769600000);
     expect(masked.ok).toBe(true);
+  });
+
+  it('returns a record with nothing to mask as it is, and copies one that has, leaving the original alone', () => {
+    const clean = { requestId: '7f3c2a9e-1b2c-4d5e-8f90-123456789abc', route: '/v1/chat', nested: { list: ['a', 1] }, ms: 3 };
+    expect(maskPiiDeep(clean)).toBe(clean);
+    const dirty = { requestId: 'r-1', nested: { keep: { a: 1 }, list: ['x', 'call 13812345678'] } };
+    const masked = maskPiiDeep(dirty) as typeof dirty;
+    expect(masked).not.toBe(dirty);
+    expect(masked.nested.list).toEqual(['x', 'call 138****5678']);
+    expect(masked.nested.keep).toBe(dirty.nested.keep);
+    expect(dirty.nested.list[1]).toBe('call 13812345678');
+  });
+
+  it('copies an object that serialises itself, so its toJSON cannot carry personal data past the masker', () => {
+    const url = new URL('https://example.com/?phone=13812345678');
+    expect(JSON.stringify(maskPiiDeep({ url }))).not.toContain('13812345678');
   });
 
   it('stops at a bounded depth instead of following cycles forever', () => {
