@@ -72,8 +72,8 @@ const MAX_DEPTH = 6;
 /**
  * The log record with every string (at any depth, including error messages and stacks) passed through
  * {@link maskPii}. Numbers, booleans and keys are left alone, so the line stays valid JSON with the same shape.
- * Copy-on-write: an object or array none of whose strings changes is returned as it is (almost every log line: copying
- * each record was half the cost of writing it); one that does is copied, from the top down to the masked string.
+ * Copy-on-write: an object or array none of whose strings changes is returned as it is (almost every log line); one
+ * that does is copied, from the top down to the masked string.
  */
 export const maskPiiDeep = (value: unknown, depth = 0): unknown => {
   if (typeof value === 'string') return maskPii(value);
@@ -91,8 +91,8 @@ export const maskPiiDeep = (value: unknown, depth = 0): unknown => {
     }
     return out ?? value;
   }
-  // An object that serialises itself (toJSON) would be written as its toJSON's result, unmasked: such objects, as
-  // before, become a plain copy of their own fields.
+  // An object that serialises itself (toJSON) would be written as its toJSON's result, unmasked: such an object always
+  // becomes a plain copy of its own fields.
   const copy = typeof (value as { toJSON?: unknown }).toJSON === 'function';
   let out: Record<string, unknown> | undefined = copy ? {} : undefined;
   for (const [key, item] of Object.entries(value)) {
