@@ -34,9 +34,7 @@ export class AppProcess {
 
   /** User + system CPU time consumed so far, microseconds (from /proc, the process's own accounting). */
   cpuMicros(): number {
-    const fields = readFileSync(`/proc/${this.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return (ticks * 1_000_000) / CLOCK_TICKS;
+    return processCpuMicros(this.pid);
   }
 
   /** Resident set size, MiB. */
@@ -65,6 +63,12 @@ export class AppProcess {
 // Linux USER_HZ is 100 on every mainstream distribution and architecture.
 const CLOCK_TICKS = 100;
 
+/** User + system CPU time a process has consumed, microseconds: utime and stime, fields 14 and 15 of /proc/<pid>/stat. */
+const processCpuMicros = (pid: number): number => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS;
+};
+
 /** Polls a URL until it answers 200. */
 export const waitForOk = async (url: string, timeoutMs = 60_000): Promise<void> => {
   const until = Date.now() + timeoutMs;
@@ -92,8 +96,7 @@ export const postgresBackendCpu = (database: string): Map<number, number> | null
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
       if (!cmdline.startsWith('postgres: ') || !cmdline.split(' ').includes(database)) continue;
-      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      backends.set(Number(entry), ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS);
+      backends.set(Number(entry), processCpuMicros(Number(entry)));
     } catch {
       /* gone meanwhile, or not ours to read */
     }

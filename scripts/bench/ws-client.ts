@@ -25,8 +25,7 @@ export interface WsClientResult {
   failed: number;
   chatting: number;
   latencies: number[];
-  errors: number;
-  /** Error frames by their `code`, and turns never answered as `UNANSWERED`: what the errors were. */
+  /** Error frames by their `code`, and turns never answered as `UNANSWERED`. */
   errorCodes: Record<string, number>;
   pings: number;
 }
@@ -117,7 +116,6 @@ const chat = async (config: WsClientConfig): Promise<void> => {
     failed: failed + (sockets.length - stillOpen),
     chatting: chatters.length,
     latencies,
-    errors: Object.values(errorCodes).reduce((sum, n) => sum + n, 0),
     errorCodes,
     pings: sockets.reduce((sum, s) => sum + s.pings, 0),
   };

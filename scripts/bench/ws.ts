@@ -117,6 +117,8 @@ export const runWsPhase = async (options: {
     const gatewayRssMiB = options.gateway.rssMiB();
     const held = results.reduce((sum, r) => sum + r.open, 0);
     const latency = summarize(results.flatMap((r) => r.latencies));
+    const errorCodes: Record<string, number> = {};
+    for (const [code, n] of results.flatMap((r) => Object.entries(r.errorCodes))) errorCodes[code] = (errorCodes[code] ?? 0) + n;
     return {
       connections: held,
       requested: options.connections,
@@ -124,11 +126,8 @@ export const runWsPhase = async (options: {
       failed: results.reduce((sum, r) => sum + r.failed, 0),
       chatting: results.reduce((sum, r) => sum + r.chatting, 0),
       turns: results.reduce((sum, r) => sum + r.latencies.length, 0),
-      errors: results.reduce((sum, r) => sum + r.errors, 0),
-      errorCodes: results.reduce<Record<string, number>>((all, r) => {
-        for (const [code, n] of Object.entries(r.errorCodes)) all[code] = (all[code] ?? 0) + n;
-        return all;
-      }, {}),
+      errors: Object.values(errorCodes).reduce((sum, n) => sum + n, 0),
+      errorCodes,
       p50Ms: latency.p50,
       p99Ms: latency.p99,
       pingsPerSocket: held ? Math.round((results.reduce((sum, r) => sum + r.pings, 0) / held) * 10) / 10 : 0,
