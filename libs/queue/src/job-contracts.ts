@@ -49,11 +49,11 @@ export interface AnswerTurnPayload {
 }
 
 /**
- * Turns of one tenant sent as one job (see the gateway's AnswerDispatcher): each turn is answered as if it were its
- * own AnswerTurn job, and the replies to one gateway travel together as one array message on its channel.
+ * Turns sent as one job (see the gateway's AnswerDispatcher), possibly of several tenants: each turn carries its
+ * tenant and is answered as if it were its own AnswerTurn job, and the replies to one gateway travel together as one
+ * array message on its channel.
  */
 export interface AnswerBatchPayload {
-  tenantId: string;
   turns: AnswerTurnPayload[];
 }
 

@@ -12,7 +12,7 @@ import { RedisService } from '#redis';
 import { TurnCancellations } from './turn-cancellations.service.js';
 
 /**
- * Answers chat turns (one per AnswerTurn job, several of one tenant per AnswerBatch job) and publishes each reply to
+ * Answers chat turns (one per AnswerTurn job, several, of one or more tenants, per AnswerBatch job) and publishes each reply to
  * the gateway instance that waits for it.
  * A job whose deadline has passed is dropped: the customer already got the fallback (so is a dead
  * worker's job when BullMQ hands it back, see JOB_LOCKS).
@@ -41,11 +41,8 @@ export class AnswerTurnProcessor extends WorkerHost implements OnApplicationBoot
       return this.answerTurn(job.id, data, (message) => this.redis.client.publish(data.replyTo, JSON.stringify(message)));
     }
     if (job.name === JobName.AnswerBatch) {
-      const { tenantId, turns } = job.data as AnswerBatchPayload;
-      // A job is one tenant's: a batch that mixes tenants (or is not a batch) is refused, not answered.
-      if (!Array.isArray(turns) || turns.some((turn) => turn?.tenantId !== tenantId)) {
-        throw new UnrecoverableError('an answer batch must carry turns of its own tenant only');
-      }
+      const { turns } = job.data as AnswerBatchPayload;
+      if (!Array.isArray(turns) || !turns.every(isTurnOfSomeTenant)) throw new UnrecoverableError('an answer batch must be a list of turns, each naming its tenant');
       const outbox = new ReplyOutbox(this.redis.client);
       // One turn failing does not stop the others; the job then fails as a single turn's would.
       const outcomes = await Promise.allSettled(turns.map((turn) => this.answerTurn(job.id, turn, (message) => outbox.publish(turn.replyTo, message))));
@@ -97,6 +94,9 @@ export class AnswerTurnProcessor extends WorkerHost implements OnApplicationBoot
     });
   }
 }
+
+/** A batch's turn names its own tenant: the worker answers, logs and audits it as that tenant's, never the batch's. */
+const isTurnOfSomeTenant = (turn: AnswerTurnPayload | null | undefined): boolean => typeof turn?.tenantId === 'string' && turn.tenantId !== '';
 
 /**
  * The replies of one batch job: messages for one channel published in the same event-loop turn leave as one array
