@@ -9,7 +9,7 @@ import { FengdaClient, http, type HttpResult } from './support/api-client.js';
 import { BANK_FAQ } from './support/bank-faq.js';
 import { FakeLlmServer } from '../scripts/support/fake-llm-server.js';
 import { toNdjson } from './support/kb-fixtures.js';
-import { jobTenantOf, leaks, recordEnqueuedJobs, scanRedis, type EnqueuedJob, type Haystack, type RedisRecord } from './support/leak-scan.js';
+import { jobHaystackOf, jobPartOf, leaks, recordEnqueuedJobs, scanRedis, type EnqueuedJob, type Haystack, type RedisRecord } from './support/leak-scan.js';
 import { LogCapture } from './support/log-capture.js';
 import { GATEWAY_ROUTES } from './support/route-catalog.js';
 import { ADMIN_TOKEN, startGateway, startWorker, type RunningApp } from './support/test-apps.js';
@@ -155,7 +155,7 @@ describe('cross-tenant isolation on every tenant-scoped route', () => {
   /** Everything stored for a tenant, each as a haystack: Redis keys and values, jobs, rows, log lines, LLM prompts, webhooks. */
   const storedFor = async (tenant: Tenant, webhookPath: string, llmKey: string, requestIdPrefix?: string): Promise<Record<string, Haystack[]>> => {
     const records = await scanRedis(redis, [`${prefix()}:*`, `{${prefix()}:bull}:*`]);
-    const tenantJobs = jobs.filter((j) => j.data.tenantId === tenant.id);
+    const tenantJobs = jobs.filter((j) => jobPartOf(j.data, tenant.id) !== undefined);
     const jobIds = new Set(tenantJobs.map((j) => `${j.queue}:${j.id}`));
     const redisHaystacks: Haystack[] = [];
     for (const record of records) {
@@ -170,8 +170,12 @@ describe('cross-tenant isolation on every tenant-scoped route', () => {
             redisHaystacks.push({ where: `redis stream ${record.key} entry ${entryId}`, text });
           }
         }
-      } else if (record.key.includes(tenant.id) || jobTenantOf(record as RedisRecord) === tenant.id) {
+      } else if (record.key.includes(tenant.id)) {
         redisHaystacks.push(record);
+      } else {
+        // A job hash: the tenant's part of it (an answer batch may also hold other tenants' turns, each its own).
+        const job = jobHaystackOf(record as RedisRecord, tenant.id);
+        if (job) redisHaystacks.push(job);
       }
     }
     const rows: Haystack[] = [];
@@ -191,7 +195,7 @@ describe('cross-tenant isolation on every tenant-scoped route', () => {
     ];
     return {
       redis: redisHaystacks,
-      jobs: tenantJobs.map((j) => ({ where: `${j.app} job ${j.queue}/${j.name}#${String(j.id)}`, text: JSON.stringify(j.data) })),
+      jobs: tenantJobs.map((j) => ({ where: `${j.app} job ${j.queue}/${j.name}#${String(j.id)}`, text: JSON.stringify(jobPartOf(j.data, tenant.id)) })),
       postgres: rows,
       logs,
       llm: fake.requestsWithKey(llmKey).map((r, i) => ({ where: `LLM request ${i} with ${tenant.id}'s key`, text: JSON.stringify(r.body) })),

@@ -66,14 +66,28 @@ export const scanRedis = async (redis: Redis, patterns: readonly string[]): Prom
   return records;
 };
 
-/** The tenant of a BullMQ job hash (its `data.tenantId`), if the record is one. */
-export const jobTenantOf = (record: RedisRecord): string | undefined => {
+/**
+ * What of a job's data is one tenant's: the whole of a one-tenant job (`data.tenantId`), or that tenant's turns of an
+ * answer batch (which may carry turns of several tenants, each naming its own); undefined when none of it is.
+ */
+export const jobPartOf = (data: unknown, tenantId: string): unknown => {
+  if (data === null || typeof data !== 'object') return undefined;
+  const { tenantId: own, turns } = data as { tenantId?: unknown; turns?: unknown };
+  if (own !== undefined) return own === tenantId ? data : undefined;
+  if (!Array.isArray(turns)) return undefined;
+  const mine = turns.filter((turn) => (turn as { tenantId?: unknown } | null)?.tenantId === tenantId);
+  return mine.length > 0 ? { turns: mine } : undefined;
+};
+
+/** A BullMQ job hash as a haystack of one tenant: its fields, with only that tenant's part of the data (see jobPartOf). */
+export const jobHaystackOf = (record: RedisRecord, tenantId: string): Haystack | undefined => {
   if (record.type !== 'hash') return undefined;
   try {
-    const hash = JSON.parse(record.text.slice(record.text.indexOf('\n') + 1)) as { data?: string };
+    const hash = JSON.parse(record.text.slice(record.text.indexOf('\n') + 1)) as Record<string, unknown>;
     if (typeof hash.data !== 'string') return undefined;
-    const data = JSON.parse(hash.data) as { tenantId?: unknown };
-    return typeof data.tenantId === 'string' ? data.tenantId : undefined;
+    const part = jobPartOf(JSON.parse(hash.data), tenantId);
+    if (part === undefined) return undefined;
+    return { where: record.where, text: `${record.key}\n${JSON.stringify({ ...hash, data: part })}` };
   } catch {
     return undefined;
   }

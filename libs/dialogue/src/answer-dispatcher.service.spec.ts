@@ -36,7 +36,7 @@ describe('AnswerDispatcher', () => {
     expect(await queued()).toEqual([[JobName.AnswerTurn, ['t1-turn-1']]]);
   });
 
-  it("holds a tenant's turns while its jobs are unanswered, then sends them together, one tenant per job", async () => {
+  it("holds a tenant's turns while its jobs are unanswered, not another tenant's, then sends them together", async () => {
     const d = dispatcher(1, 10);
     const first = d.dispatch(turn('t1', 1));
     await first.enqueued;
@@ -56,7 +56,43 @@ describe('AnswerDispatcher', () => {
     const jobs = await queued();
     expect(jobs[2]).toEqual([JobName.AnswerBatch, ['t1-turn-2', 't1-turn-3', 't1-turn-4']]);
     const batch = (await queue().getJobs(['wait'])).find((j) => j.name === JobName.AnswerBatch)!;
-    expect(batch.data).toEqual({ tenantId: 't1', turns: [turn('t1', 2), turn('t1', 3), turn('t1', 4)] });
+    expect(batch.data).toEqual({ turns: [turn('t1', 2), turn('t1', 3), turn('t1', 4)] });
+  });
+
+  it('sends the turns of several tenants that may leave in the same event-loop turn as one job, each turn naming its tenant', async () => {
+    const d = dispatcher(2, 10);
+    const sent = [d.dispatch(turn('t1', 1)), d.dispatch(turn('t2', 2)), d.dispatch(turn('t1', 3)), d.dispatch(turn('t3', 4))];
+    await Promise.all(sent.map((s) => s.enqueued));
+    // Lanes in order of first use: t1's turns, then t2's, then t3's.
+    expect(await queued()).toEqual([[JobName.AnswerBatch, ['t1-turn-1', 't1-turn-3', 't2-turn-2', 't3-turn-4']]]);
+    const [batch] = await queue().getJobs(['wait']);
+    expect((batch!.data as AnswerBatchPayload).turns.map((t) => t.tenantId)).toEqual(['t1', 't1', 't2', 't3']);
+  });
+
+  it("holds back only the tenant whose share of a shared job is unanswered", async () => {
+    const d = dispatcher(1, 10);
+    const [a, b] = [d.dispatch(turn('t1', 1)), d.dispatch(turn('t2', 2))];
+    await Promise.all([a.enqueued, b.enqueued]);
+    const t1Next = d.dispatch(turn('t1', 3));
+    const t2Next = d.dispatch(turn('t2', 4));
+    await tick();
+    expect(d.waiting).toBe(2);
+    // t2's answer came; t1's did not: t2's next turn leaves, t1's keeps waiting.
+    b.settle();
+    await t2Next.enqueued;
+    await tick();
+    expect((await queued()).map(([, ids]) => ids)).toEqual([['t1-turn-1', 't2-turn-2'], ['t2-turn-4']]);
+    expect(d.waiting).toBe(1);
+    a.settle();
+    await t1Next.enqueued;
+    expect((await queued()).map(([, ids]) => ids)[2]).toEqual(['t1-turn-3']);
+  });
+
+  it("caps a job's size over all its tenants without splitting a tenant's share", async () => {
+    const d = dispatcher(1, 3);
+    const sent = [d.dispatch(turn('t1', 1)), d.dispatch(turn('t1', 2)), d.dispatch(turn('t2', 3)), d.dispatch(turn('t2', 4)), d.dispatch(turn('t3', 5))];
+    await Promise.all(sent.map((s) => s.enqueued));
+    expect((await queued()).map(([, ids]) => ids)).toEqual([['t1-turn-1', 't1-turn-2'], ['t2-turn-3', 't2-turn-4', 't3-turn-5']]);
   });
 
   it('releases a batch only when every turn in it has settled, and caps its size', async () => {
