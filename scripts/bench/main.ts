@@ -5,7 +5,7 @@ import { runOpenLoop } from './open-loop.js';
 import { AppProcess, postgresBackendCpu, postgresCpuBetween, waitForOk } from './processes.js';
 import { markdownReport } from './report.js';
 import { appEnv, benchQueries, cleanup, prepareEnvironment, seedTenants } from './setup.js';
-import { histogramQuantile, parseHistogram, referenceLoopMs, round, rssGrowth } from './stats.js';
+import { histogramQuantile, parseHistogram, referenceLoopMs, round, rssGrowth, sampleValue } from './stats.js';
 import { runWsPhase } from './ws.js';
 import { runChatLoadWrk, wrkAvailable } from './wrk.js';
 
@@ -64,8 +64,18 @@ const redisCpuMicros = async (): Promise<number> => {
 const databaseName = new URL(env.databaseUrl).pathname.slice(1);
 
 const STAGE_METRIC = 'fengda_turn_stage_duration_seconds';
-const gatewayStages = async (): Promise<Map<string, [number, number][]>> =>
-  parseHistogram(await (await fetch(`http://127.0.0.1:${env.port}/metrics`)).text(), STAGE_METRIC, 'stage');
+/** What the bench reads from the gateway's metrics around a phase: its turn stages and the answer jobs it sent. */
+interface GatewayScrape {
+  stages: Map<string, [number, number][]>;
+  jobTurns: { sum: number; count: number };
+}
+const scrapeGateway = async (): Promise<GatewayScrape> => {
+  const text = await (await fetch(`http://127.0.0.1:${env.port}/metrics`)).text();
+  return {
+    stages: parseHistogram(text, STAGE_METRIC, 'stage'),
+    jobTurns: { sum: sampleValue(text, 'fengda_answer_job_turns_sum'), count: sampleValue(text, 'fengda_answer_job_turns_count') },
+  };
+};
 type StageQuantiles = Record<string, { p50: number; p99: number }>;
 /** p50 and p99 (ms) of each stage of the gateway's turn (admission, enqueue, answer, write_back) between two scrapes. */
 const stageQuantiles = (before: Map<string, [number, number][]>, after: Map<string, [number, number][]>): StageQuantiles =>
@@ -84,12 +94,14 @@ const formatStages = (stages: StageQuantiles): string =>
 const phase = async (name: string, run: () => Promise<LoadResult>): Promise<LoadResult & Record<string, unknown> & { stagesMs: StageQuantiles }> => {
   log(`${name}: running`);
   const cpu0 = { gateway: gateway.cpuMicros(), worker: worker.cpuMicros(), bench: loadGenCpuMicros(), redis: await redisCpuMicros(), postgres: postgresBackendCpu(databaseName) };
-  const stages0 = await gatewayStages();
+  const scrape0 = await scrapeGateway();
   let maxDepth = 0;
   const sampler = setInterval(() => void queueDepth().then((d) => (maxDepth = Math.max(maxDepth, d))), 500);
   const result = await run();
   clearInterval(sampler);
-  const stagesMs = stageQuantiles(stages0, await gatewayStages());
+  const scrape1 = await scrapeGateway();
+  const stagesMs = stageQuantiles(scrape0.stages, scrape1.stages);
+  const answerJobs = scrape1.jobTurns.count - scrape0.jobTurns.count;
   const cpu = { gateway: gateway.cpuMicros() - cpu0.gateway, worker: worker.cpuMicros() - cpu0.worker, bench: loadGenCpuMicros() - cpu0.bench, redis: (await redisCpuMicros()) - cpu0.redis, postgres: postgresCpuBetween(cpu0.postgres, postgresBackendCpu(databaseName)) };
   const turns = Math.max(1, result.ok);
   const out = {
@@ -105,6 +117,8 @@ const phase = async (name: string, run: () => Promise<LoadResult>): Promise<Load
     workerRssMiB: worker.rssMiB(),
     maxQueueDepth: maxDepth,
     fallbackRate: round(result.fallbacks / turns, 3),
+    // Turns per answer job the gateway sent (turns share jobs under load; the queue's cost is per job).
+    turnsPerAnswerJob: answerJobs > 0 ? round((scrape1.jobTurns.sum - scrape0.jobTurns.sum) / answerJobs, 1) : 0,
     stagesMs,
   };
   log(`${name}: ${out.turnsPerSec} turns/s, p50 ${out.latency.p50} ms, p99 ${out.latency.p99} ms, errors ${out.errors}, ${out.cpuUsPerTurn} µs CPU/turn (Redis ${out.redisCpuUsPerTurn}, Postgres ${out.postgresCpuUsPerTurn ?? 'n/a'}, load generator ${out.loadGenCpuUsPerTurn})`);
@@ -122,7 +136,7 @@ try {
   const rest = await phase('rest', () => closedLoop.run(target, PLAN.rest));
   const hostAfterRest = referenceLoopMs();
   if (restOnly) {
-    log(`rest: p95 ${rest.latency.p95} ms, max ${rest.latency.max} ms, gateway ${rest.gatewayCpuUsPerTurn} + worker ${rest.workerCpuUsPerTurn} µs/turn, queue depth ≤ ${rest.maxQueueDepth}`);
+    log(`rest: p95 ${rest.latency.p95} ms, max ${rest.latency.max} ms, gateway ${rest.gatewayCpuUsPerTurn} + worker ${rest.workerCpuUsPerTurn} µs/turn, queue depth ≤ ${rest.maxQueueDepth}, ${rest.turnsPerAnswerJob} turns per answer job`);
     log(`rest: gateway stages p50/p99 ms: ${formatStages(rest.stagesMs)}`);
     log(`host: reference loop ${hostBefore} ms before, ${hostAfterRest} ms after (lower is faster)`);
   } else if (untilFixed) {
@@ -157,8 +171,8 @@ try {
       machine: { cpus: (await import('node:os')).cpus().length, node: process.version, referenceLoopMs: { beforeRest: hostBefore, afterRest: hostAfterRest, atEnd: referenceLoopMs() } },
       plan: PLAN,
       loadTool: { closedLoop: closedLoop.tool, openLoop: 'scripts/bench/open-loop.ts' },
-      rest: { turnsPerSec: rest.turnsPerSec, p50Ms: rest.latency.p50, p95Ms: rest.latency.p95, p99Ms: rest.latency.p99, maxMs: rest.latency.max, errors: rest.errors, fallbackRate: rest.fallbackRate, cpuUsPerTurn: rest.cpuUsPerTurn, gatewayCpuUsPerTurn: rest.gatewayCpuUsPerTurn, workerCpuUsPerTurn: rest.workerCpuUsPerTurn, redisCpuUsPerTurn: rest.redisCpuUsPerTurn, postgresCpuUsPerTurn: rest.postgresCpuUsPerTurn, loadGenCpuUsPerTurn: rest.loadGenCpuUsPerTurn, gatewayRssMiB: rest.gatewayRssMiB, workerRssMiB: rest.workerRssMiB, maxQueueDepth: rest.maxQueueDepth, stagesMs: rest.stagesMs },
-      fixed: { rate: PLAN.fixed.rate, turnsPerSec: fixed.turnsPerSec, p50Ms: fixed.latency.p50, p95Ms: fixed.latency.p95, p99Ms: fixed.latency.p99, maxMs: fixed.latency.max, errors: fixed.errors, cpuUsPerTurn: fixed.cpuUsPerTurn, redisCpuUsPerTurn: fixed.redisCpuUsPerTurn, postgresCpuUsPerTurn: fixed.postgresCpuUsPerTurn, loadGenCpuUsPerTurn: fixed.loadGenCpuUsPerTurn, stagesMs: fixed.stagesMs },
+      rest: { turnsPerSec: rest.turnsPerSec, p50Ms: rest.latency.p50, p95Ms: rest.latency.p95, p99Ms: rest.latency.p99, maxMs: rest.latency.max, errors: rest.errors, fallbackRate: rest.fallbackRate, cpuUsPerTurn: rest.cpuUsPerTurn, gatewayCpuUsPerTurn: rest.gatewayCpuUsPerTurn, workerCpuUsPerTurn: rest.workerCpuUsPerTurn, redisCpuUsPerTurn: rest.redisCpuUsPerTurn, postgresCpuUsPerTurn: rest.postgresCpuUsPerTurn, loadGenCpuUsPerTurn: rest.loadGenCpuUsPerTurn, gatewayRssMiB: rest.gatewayRssMiB, workerRssMiB: rest.workerRssMiB, maxQueueDepth: rest.maxQueueDepth, turnsPerAnswerJob: rest.turnsPerAnswerJob, stagesMs: rest.stagesMs },
+      fixed: { rate: PLAN.fixed.rate, turnsPerSec: fixed.turnsPerSec, p50Ms: fixed.latency.p50, p95Ms: fixed.latency.p95, p99Ms: fixed.latency.p99, maxMs: fixed.latency.max, errors: fixed.errors, cpuUsPerTurn: fixed.cpuUsPerTurn, redisCpuUsPerTurn: fixed.redisCpuUsPerTurn, postgresCpuUsPerTurn: fixed.postgresCpuUsPerTurn, loadGenCpuUsPerTurn: fixed.loadGenCpuUsPerTurn, turnsPerAnswerJob: fixed.turnsPerAnswerJob, stagesMs: fixed.stagesMs },
       ws,
       burst: { rate: burstRate, turnsPerSec: burst.turnsPerSec, errors: burst.errors, p50Ms: burst.latency.p50, p95Ms: burst.latency.p95, p99Ms: burst.latency.p99, maxMs: burst.latency.max, fallbackRate: burst.fallbackRate, maxQueueDepth: burst.maxQueueDepth, drainSec, loadGenCpuUsPerTurn: burst.loadGenCpuUsPerTurn },
       soak: { rate: PLAN.soak.rate, durationSec: PLAN.soak.durationSec, turnsPerSec: soak.turnsPerSec, errors: soak.errors, p50Ms: soak.latency.p50, p95Ms: soak.latency.p95, p99Ms: soak.latency.p99, maxMs: soak.latency.max, rssGrowthPct: Math.max(growth.gateway.floor, growth.worker.floor), gatewayRssGrowthPct: growth.gateway.floor, workerRssGrowthPct: growth.worker.floor, gatewayRssGrowth: growth.gateway, workerRssGrowth: growth.worker, rssSamples },

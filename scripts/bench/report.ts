@@ -24,6 +24,7 @@ Burst: queue peaked at ${r.burst.maxQueueDepth} jobs, empty again ${r.burst.drai
 Soak: RSS growth after warm-up, last fifth of the samples against the second fifth — floor (what survives collection) / median / peak: gateway ${r.soak.gatewayRssGrowth.floor}% / ${r.soak.gatewayRssGrowth.median}% / ${r.soak.gatewayRssGrowth.peak}%, worker ${r.soak.workerRssGrowth.floor}% / ${r.soak.workerRssGrowth.median}% / ${r.soak.workerRssGrowth.peak}%.
 Memory after the rest phase: gateway ${r.rest.gatewayRssMiB} MiB, worker ${r.rest.workerRssMiB} MiB.
 Where a turn's time goes at the gateway, p50 / p99 ms (fengda_turn_stage_duration_seconds): rest ${stages(r.rest.stagesMs)}; fixed ${stages(r.fixed.stagesMs)}.
+Turns per answer job the gateway sent (fengda_answer_job_turns; turns share jobs under load): rest ${r.rest.turnsPerAnswerJob}, fixed ${r.fixed.turnsPerAnswerJob}.
 
 | target | result | |
 |---|---|---|

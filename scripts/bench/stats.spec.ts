@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { histogramQuantile, parseHistogram, referenceLoopMs, rssGrowth, summarize } from './stats.js';
+import { histogramQuantile, parseHistogram, referenceLoopMs, rssGrowth, sampleValue, summarize } from './stats.js';
 
 describe('bench statistics', () => {
   it('summarizes latencies exactly', () => {
@@ -59,5 +59,15 @@ describe('referenceLoopMs', () => {
     const ms = referenceLoopMs();
     expect(Number.isInteger(ms)).toBe(true);
     expect(ms).toBeGreaterThan(0);
+  });
+});
+
+describe('unlabelled samples of a Prometheus scrape', () => {
+  it("reads a histogram's sum and count, and 0 for a sample that is not there", () => {
+    const text = ['# TYPE fengda_answer_job_turns histogram', 'fengda_answer_job_turns_bucket{le="1"} 3', 'fengda_answer_job_turns_sum 41', 'fengda_answer_job_turns_count 12'].join('\n');
+    expect(sampleValue(text, 'fengda_answer_job_turns_sum')).toBe(41);
+    expect(sampleValue(text, 'fengda_answer_job_turns_count')).toBe(12);
+    expect(sampleValue(text, 'fengda_answer_job_turns')).toBe(0);
+    expect(sampleValue(text, 'fengda_missing_total')).toBe(0);
   });
 });

@@ -65,6 +65,9 @@ export const parseHistogram = (text: string, metric: string, label: string): Map
   return out;
 };
 
+/** The value of an unlabelled sample (`name value`) in a Prometheus scrape; 0 when it is absent. */
+export const sampleValue = (text: string, name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+
 /**
  * Quantile `q` (0..1) of the observations made between two scrapes of one histogram series, interpolated linearly
  * inside the bucket it falls in (as PromQL's histogram_quantile); the last finite bound when it falls in +Inf.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Job } from 'bullmq';
 import { AppConfig } from '#config';
+import { MetricsService } from '#metrics';
 import { JobName, type AnswerBatchPayload, type AnswerTurnPayload } from '#queue';
 import { useSpecQueue } from '../../../test/support/spec-queue.js';
 import { AnswerDispatcher } from './answer-dispatcher.service.js';
@@ -9,8 +10,10 @@ type AnswerJob = Job<AnswerTurnPayload | AnswerBatchPayload>;
 
 describe('AnswerDispatcher', () => {
   const queue = useSpecQueue<AnswerTurnPayload | AnswerBatchPayload>('answer-dispatcher-spec');
+  /** The metrics of the dispatcher made last. */
+  let metrics = new MetricsService();
   const dispatcher = (maxInFlight: number, maxSize: number): AnswerDispatcher =>
-    new AnswerDispatcher(queue(), AppConfig.fromEnv({ ANSWER_BATCH_MAX_IN_FLIGHT: String(maxInFlight), ANSWER_BATCH_MAX_SIZE: String(maxSize) }));
+    new AnswerDispatcher(queue(), AppConfig.fromEnv({ ANSWER_BATCH_MAX_IN_FLIGHT: String(maxInFlight), ANSWER_BATCH_MAX_SIZE: String(maxSize) }), (metrics = new MetricsService()));
   const deadlineAt = Date.now() + 600_000;
   const turn = (tenantId: string, n: number): AnswerTurnPayload => ({
     tenantId,
@@ -67,6 +70,10 @@ describe('AnswerDispatcher', () => {
     expect(await queued()).toEqual([[JobName.AnswerBatch, ['t1-turn-1', 't1-turn-3', 't2-turn-2', 't3-turn-4']]]);
     const [batch] = await queue().getJobs(['wait']);
     expect((batch!.data as AnswerBatchPayload).turns.map((t) => t.tenantId)).toEqual(['t1', 't1', 't2', 't3']);
+    // Turns per job, for operators: one job of four turns.
+    const { values } = await metrics.answerJobTurns.get();
+    expect(values.find((v) => v.metricName === 'fengda_answer_job_turns_sum')?.value).toBe(4);
+    expect(values.find((v) => v.metricName === 'fengda_answer_job_turns_count')?.value).toBe(1);
   });
 
   it("holds back only the tenant whose share of a shared job is unanswered", async () => {

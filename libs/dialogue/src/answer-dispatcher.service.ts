@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { AppConfig } from '#config';
+import { MetricsService } from '#metrics';
 import { JobName, QueueName, type AnswerBatchPayload, type AnswerTurnPayload } from '#queue';
 
 /** A turn handed to the dispatcher: `enqueued` settles when its job is in the queue (or could not be added). */
@@ -53,6 +54,7 @@ export class AnswerDispatcher {
   constructor(
     @InjectQueue(QueueName.Answer) private readonly queue: Queue<AnswerTurnPayload | AnswerBatchPayload>,
     config: AppConfig,
+    private readonly metrics: MetricsService,
   ) {
     this.maxSize = config.runtime.answerBatchMaxSize;
     this.maxInFlight = config.runtime.answerBatchMaxInFlight;
@@ -64,6 +66,7 @@ export class AnswerDispatcher {
    */
   dispatch(payload: AnswerTurnPayload, batchable = true): DispatchedTurn {
     if (!batchable) {
+      this.metrics.answerJobTurns.observe(1);
       const enqueued = this.queue.add(JobName.AnswerTurn, payload).then(() => undefined);
       enqueued.catch(() => undefined);
       return { enqueued, settle: () => undefined };
@@ -125,6 +128,7 @@ export class AnswerDispatcher {
   }
 
   private send(turns: WaitingTurn[]): void {
+    this.metrics.answerJobTurns.observe(turns.length);
     // A lone turn travels as the single-turn job, answered exactly as before batching existed.
     const added =
       turns.length === 1

@@ -46,6 +46,18 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /**
+   * Turns per answer job this gateway sent: 1 at low load; under load turns that would have waited in the queue anyway
+   * share jobs (AnswerDispatcher), and the queue's per-job cost is paid once per job. No tenant label: a job may carry
+   * several tenants' turns.
+   */
+  readonly answerJobTurns = new Histogram({
+    name: 'fengda_answer_job_turns',
+    help: 'Turns per answer job sent by this gateway (turns share jobs under load)',
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [this.registry],
+  });
+
   readonly turns = new Counter({
     name: 'fengda_turns_total',
     help: 'Chat turns answered, by tenant and source (fallback and handoff included)',
