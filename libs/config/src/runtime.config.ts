@@ -12,9 +12,9 @@ export interface RuntimeConfig {
   bodyLimit: number;
   /** How many answer jobs one worker process runs at once. */
   workerConcurrency: number;
-  /** Most turns of one tenant in one answer job (see AnswerDispatcher). */
+  /** Most turns in one answer job, of any tenants (see AnswerDispatcher). */
   answerBatchMaxSize: number;
-  /** Unanswered answer jobs per tenant per gateway before further turns wait to share the next job. */
+  /** Unanswered shares of answer jobs per tenant per gateway before the tenant's further turns wait (see AnswerDispatcher). */
   answerBatchMaxInFlight: number;
   /** How long a draining process may take to finish in-flight work. */
   shutdownGraceMs: number;

@@ -13,7 +13,7 @@ export enum QueueName {
 /** Job names; a handler's class is named after its job. */
 export enum JobName {
   AnswerTurn = 'AnswerTurn',
-  /** Several turns of one tenant that gathered on a gateway while its earlier job was being answered. */
+  /** Several turns, of one or more tenants, that left a gateway together (see the gateway's AnswerDispatcher). */
   AnswerBatch = 'AnswerBatch',
   RecordAudit = 'RecordAudit',
   NotifyHandoff = 'NotifyHandoff',
