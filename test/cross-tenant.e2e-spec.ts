@@ -621,5 +621,20 @@ describe('cross-tenant isolation on every tenant-scoped route', () => {
         gatewayLogs.lines.splice(logged);
       }
     });
+
+    it("reads an answer batch per tenant: B data in A's turn of a shared job is found, B's own turn beside it is not", async () => {
+      const planted = [
+        { app: 'test', queue: 'answer', name: 'PlantedBatch', id: 'in-a-turn', data: { turns: [{ tenantId: a.id, query: `planted ${MARKER_B}` }, { tenantId: b.id, query: 'b' }] } },
+        { app: 'test', queue: 'answer', name: 'PlantedBatch', id: 'in-b-turn', data: { turns: [{ tenantId: a.id, query: 'a' }, { tenantId: b.id, query: `own ${MARKER_B}` }] } },
+      ];
+      jobs.push(...planted);
+      try {
+        const stored = await storedFor(a, '/hooks/a', LLM_KEY_A, A_REQ);
+        const found = leaks(stored.jobs!, [MARKER_B]).map((f) => f.split(' contains ')[0]);
+        expect(found).toEqual(['test job answer/PlantedBatch#in-a-turn']);
+      } finally {
+        jobs.splice(jobs.length - planted.length, planted.length);
+      }
+    });
   });
 });
