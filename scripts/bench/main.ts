@@ -125,6 +125,16 @@ const phase = async (name: string, run: () => Promise<LoadResult>): Promise<Load
   return out;
 };
 
+/** A phase's CPU per turn, by process (for the report: at low rates a turn costs several times what it does at saturation). */
+const cpuFields = (p: Awaited<ReturnType<typeof phase>>) => ({
+  cpuUsPerTurn: p.cpuUsPerTurn,
+  gatewayCpuUsPerTurn: p.gatewayCpuUsPerTurn,
+  workerCpuUsPerTurn: p.workerCpuUsPerTurn,
+  redisCpuUsPerTurn: p.redisCpuUsPerTurn,
+  postgresCpuUsPerTurn: p.postgresCpuUsPerTurn,
+  loadGenCpuUsPerTurn: p.loadGenCpuUsPerTurn,
+});
+
 try {
   await Promise.all([waitForOk(`http://127.0.0.1:${env.port}/health/ready`), waitForOk(`http://127.0.0.1:${env.workerPort}/health/ready`)]);
   log(`apps up (gateway pid ${gateway.pid}, worker pid ${worker.pid}); seeding ${PLAN.tenants} tenants x ${PLAN.usersPerTenant} users`);
@@ -171,11 +181,11 @@ try {
       machine: { cpus: (await import('node:os')).cpus().length, node: process.version, referenceLoopMs: { beforeRest: hostBefore, afterRest: hostAfterRest, atEnd: referenceLoopMs() } },
       plan: PLAN,
       loadTool: { closedLoop: closedLoop.tool, openLoop: 'scripts/bench/open-loop.ts' },
-      rest: { turnsPerSec: rest.turnsPerSec, p50Ms: rest.latency.p50, p95Ms: rest.latency.p95, p99Ms: rest.latency.p99, maxMs: rest.latency.max, errors: rest.errors, fallbackRate: rest.fallbackRate, cpuUsPerTurn: rest.cpuUsPerTurn, gatewayCpuUsPerTurn: rest.gatewayCpuUsPerTurn, workerCpuUsPerTurn: rest.workerCpuUsPerTurn, redisCpuUsPerTurn: rest.redisCpuUsPerTurn, postgresCpuUsPerTurn: rest.postgresCpuUsPerTurn, loadGenCpuUsPerTurn: rest.loadGenCpuUsPerTurn, gatewayRssMiB: rest.gatewayRssMiB, workerRssMiB: rest.workerRssMiB, maxQueueDepth: rest.maxQueueDepth, turnsPerAnswerJob: rest.turnsPerAnswerJob, stagesMs: rest.stagesMs },
-      fixed: { rate: PLAN.fixed.rate, turnsPerSec: fixed.turnsPerSec, p50Ms: fixed.latency.p50, p95Ms: fixed.latency.p95, p99Ms: fixed.latency.p99, maxMs: fixed.latency.max, errors: fixed.errors, cpuUsPerTurn: fixed.cpuUsPerTurn, redisCpuUsPerTurn: fixed.redisCpuUsPerTurn, postgresCpuUsPerTurn: fixed.postgresCpuUsPerTurn, loadGenCpuUsPerTurn: fixed.loadGenCpuUsPerTurn, turnsPerAnswerJob: fixed.turnsPerAnswerJob, stagesMs: fixed.stagesMs },
+      rest: { turnsPerSec: rest.turnsPerSec, p50Ms: rest.latency.p50, p95Ms: rest.latency.p95, p99Ms: rest.latency.p99, maxMs: rest.latency.max, errors: rest.errors, fallbackRate: rest.fallbackRate, ...cpuFields(rest), gatewayRssMiB: rest.gatewayRssMiB, workerRssMiB: rest.workerRssMiB, maxQueueDepth: rest.maxQueueDepth, turnsPerAnswerJob: rest.turnsPerAnswerJob, stagesMs: rest.stagesMs },
+      fixed: { rate: PLAN.fixed.rate, turnsPerSec: fixed.turnsPerSec, p50Ms: fixed.latency.p50, p95Ms: fixed.latency.p95, p99Ms: fixed.latency.p99, maxMs: fixed.latency.max, errors: fixed.errors, ...cpuFields(fixed), turnsPerAnswerJob: fixed.turnsPerAnswerJob, stagesMs: fixed.stagesMs },
       ws,
-      burst: { rate: burstRate, turnsPerSec: burst.turnsPerSec, errors: burst.errors, p50Ms: burst.latency.p50, p95Ms: burst.latency.p95, p99Ms: burst.latency.p99, maxMs: burst.latency.max, fallbackRate: burst.fallbackRate, maxQueueDepth: burst.maxQueueDepth, drainSec, loadGenCpuUsPerTurn: burst.loadGenCpuUsPerTurn },
-      soak: { rate: PLAN.soak.rate, durationSec: PLAN.soak.durationSec, turnsPerSec: soak.turnsPerSec, errors: soak.errors, p50Ms: soak.latency.p50, p95Ms: soak.latency.p95, p99Ms: soak.latency.p99, maxMs: soak.latency.max, rssGrowthPct: Math.max(growth.gateway.floor, growth.worker.floor), gatewayRssGrowthPct: growth.gateway.floor, workerRssGrowthPct: growth.worker.floor, gatewayRssGrowth: growth.gateway, workerRssGrowth: growth.worker, rssSamples },
+      burst: { rate: burstRate, turnsPerSec: burst.turnsPerSec, errors: burst.errors, p50Ms: burst.latency.p50, p95Ms: burst.latency.p95, p99Ms: burst.latency.p99, maxMs: burst.latency.max, fallbackRate: burst.fallbackRate, maxQueueDepth: burst.maxQueueDepth, drainSec, ...cpuFields(burst) },
+      soak: { rate: PLAN.soak.rate, durationSec: PLAN.soak.durationSec, turnsPerSec: soak.turnsPerSec, errors: soak.errors, p50Ms: soak.latency.p50, p95Ms: soak.latency.p95, p99Ms: soak.latency.p99, maxMs: soak.latency.max, ...cpuFields(soak), rssGrowthPct: Math.max(growth.gateway.floor, growth.worker.floor), gatewayRssGrowthPct: growth.gateway.floor, workerRssGrowthPct: growth.worker.floor, gatewayRssGrowth: growth.gateway, workerRssGrowth: growth.worker, rssSamples },
     };
     mkdirSync('bench/results', { recursive: true });
     const stamp = report.runAt.replace(/[:.]/g, '-');

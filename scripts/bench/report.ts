@@ -6,6 +6,8 @@ export const markdownReport = (r: any): string => {
     Object.entries(s)
       .map(([stage, q]) => `${stage} ${q.p50} / ${q.p99}`)
       .join(', ');
+  const cpu = (p: any): string =>
+    `${p.cpuUsPerTurn} (${p.gatewayCpuUsPerTurn}+${p.workerCpuUsPerTurn}) | ${p.redisCpuUsPerTurn} | ${p.postgresCpuUsPerTurn ?? 'n/a'} | ${p.loadGenCpuUsPerTurn}`;
   return `# Fengda benchmark ${r.runAt}${r.quick ? ' (quick)' : ''}
 
 Machine: ${r.machine.cpus} cores, Node ${r.machine.node}; gateway, worker, Redis, Postgres and the load generator on the same machine.
@@ -14,10 +16,10 @@ Load: ${r.plan.tenants} tenants x ${r.plan.usersPerTenant} users, full chat turn
 
 | phase | turns/s | p50 ms | p95 ms | p99 ms | max ms | errors | fallback rate | CPU µs/turn (gw+worker) | Redis µs/turn | Postgres µs/turn | load generator µs/turn |
 |---|---|---|---|---|---|---|---|---|---|---|---|
-| rest, 64 connections | ${r.rest.turnsPerSec} | ${r.rest.p50Ms} | ${r.rest.p95Ms} | ${r.rest.p99Ms} | ${r.rest.maxMs} | ${r.rest.errors} | ${r.rest.fallbackRate} | ${r.rest.cpuUsPerTurn} (${r.rest.gatewayCpuUsPerTurn}+${r.rest.workerCpuUsPerTurn}) | ${r.rest.redisCpuUsPerTurn} | ${r.rest.postgresCpuUsPerTurn ?? 'n/a'} | ${r.rest.loadGenCpuUsPerTurn} |
-| fixed ${r.fixed.rate}/s | ${r.fixed.turnsPerSec} | ${r.fixed.p50Ms} | ${r.fixed.p95Ms} | ${r.fixed.p99Ms} | ${r.fixed.maxMs} | ${r.fixed.errors} | | ${r.fixed.cpuUsPerTurn} | ${r.fixed.redisCpuUsPerTurn} | ${r.fixed.postgresCpuUsPerTurn ?? 'n/a'} | ${r.fixed.loadGenCpuUsPerTurn} |
-| burst ${r.burst.rate}/s | ${r.burst.turnsPerSec} | ${r.burst.p50Ms} | ${r.burst.p95Ms} | ${r.burst.p99Ms} | ${r.burst.maxMs} | ${r.burst.errors} | ${r.burst.fallbackRate} | | | | ${r.burst.loadGenCpuUsPerTurn} |
-| soak ${r.soak.rate}/s, ${r.soak.durationSec} s | ${r.soak.turnsPerSec} | ${r.soak.p50Ms} | ${r.soak.p95Ms} | ${r.soak.p99Ms} | ${r.soak.maxMs} | ${r.soak.errors} | | | | | |
+| rest, 64 connections | ${r.rest.turnsPerSec} | ${r.rest.p50Ms} | ${r.rest.p95Ms} | ${r.rest.p99Ms} | ${r.rest.maxMs} | ${r.rest.errors} | ${r.rest.fallbackRate} | ${cpu(r.rest)} |
+| fixed ${r.fixed.rate}/s | ${r.fixed.turnsPerSec} | ${r.fixed.p50Ms} | ${r.fixed.p95Ms} | ${r.fixed.p99Ms} | ${r.fixed.maxMs} | ${r.fixed.errors} | | ${cpu(r.fixed)} |
+| burst ${r.burst.rate}/s | ${r.burst.turnsPerSec} | ${r.burst.p50Ms} | ${r.burst.p95Ms} | ${r.burst.p99Ms} | ${r.burst.maxMs} | ${r.burst.errors} | ${r.burst.fallbackRate} | ${cpu(r.burst)} |
+| soak ${r.soak.rate}/s, ${r.soak.durationSec} s | ${r.soak.turnsPerSec} | ${r.soak.p50Ms} | ${r.soak.p95Ms} | ${r.soak.p99Ms} | ${r.soak.maxMs} | ${r.soak.errors} | | ${cpu(r.soak)} |
 
 WebSocket: ${r.ws.connections} sockets held (${r.ws.failed} failed), ${r.ws.chatting} chatting: ${r.ws.turns} turns, p50 ${r.ws.p50Ms} ms, p99 ${r.ws.p99Ms} ms, ${r.ws.errors} errors${r.ws.errors ? ` (${Object.entries(r.ws.errorCodes ?? {}).map(([code, n]) => `${code} ${n}`).join(', ')})` : ''}; gateway RSS ${r.ws.gatewayRssBeforeMiB} → ${r.ws.gatewayRssMiB} MiB.
 Burst: queue peaked at ${r.burst.maxQueueDepth} jobs, empty again ${r.burst.drainSec} s after the burst.
