@@ -9,7 +9,7 @@ import { histogramQuantile, parseHistogram, referenceLoopMs, round, rssGrowth, s
 import { runWsPhase } from './ws.js';
 import { runChatLoadWrk, wrkAvailable } from './wrk.js';
 
-// `npm run bench [-- --quick] [-- --json] [-- --rest-only | --ws-only | --until-fixed]`: builds, starts the gateway and the worker as
+// `npm run bench [-- --quick] [-- --json] [-- --rest-only | --ws-only | --until-fixed] [-- --soak-sec N]`: builds, starts the gateway and the worker as
 // production processes on a fresh database and Redis prefix, seeds tenants and users, and
 // measures throughput, latency at a fixed rate, a 15x burst and a soak. Results go to
 // bench/results/<timestamp>.json and .md; `--json` prints the JSON object only.
@@ -23,6 +23,10 @@ const restOnly = args.has('--rest-only');
 const wsOnly = args.has('--ws-only');
 /** Development aid: warm-up, the throughput phase and the fixed-rate phase (as in a full run), printed to stderr; no report. */
 const untilFixed = args.has('--until-fixed');
+/** `--soak-sec N`: a longer (or shorter) soak than the plan's, to look for slow growth. */
+const soakSecArg = process.argv.indexOf('--soak-sec');
+const soakSec = soakSecArg > 0 ? Number(process.argv[soakSecArg + 1]) : undefined;
+if (soakSec !== undefined && !(Number.isInteger(soakSec) && soakSec >= 10)) throw new Error('--soak-sec takes whole seconds, at least 10');
 const log = (message: string): void => void process.stderr.write(`[bench] ${message}\n`);
 
 const PLAN = {
@@ -32,7 +36,7 @@ const PLAN = {
   rest: { connections: 64, durationSec: quick ? 8 : 30 },
   fixed: { rate: 500, durationSec: quick ? 8 : 20 },
   burst: { multiplier: 15, durationSec: quick ? 5 : 10 },
-  soak: { rate: 300, durationSec: quick ? 30 : 600 },
+  soak: { rate: 300, durationSec: soakSec ?? (quick ? 30 : 600) },
   ws: { connections: quick ? 2_000 : 20_000, chattingFraction: 0.02, durationSec: quick ? 12 : 30 },
 };
 
@@ -76,6 +80,9 @@ const scrapeGateway = async (): Promise<GatewayScrape> => {
     jobTurns: { sum: sampleValue(text, 'fengda_answer_job_turns_sum'), count: sampleValue(text, 'fengda_answer_job_turns_count') },
   };
 };
+/** An app's V8 heap in use (prom-client's default metric on its /metrics), MiB. */
+const heapUsedMiB = async (port: number): Promise<number> =>
+  round(sampleValue(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), 'fengda_nodejs_heap_size_used_bytes') / 2 ** 20);
 type StageQuantiles = Record<string, { p50: number; p99: number }>;
 /** p50 and p99 (ms) of each stage of the gateway's turn (admission, enqueue, answer, write_back) between two scrapes. */
 const stageQuantiles = (before: Map<string, [number, number][]>, after: Map<string, [number, number][]>): StageQuantiles =>
@@ -168,12 +175,20 @@ try {
     const ws = await runWsPhase({ baseUrl: target.baseUrl, tokens: target.tokens, queries: target.queries, ...PLAN.ws, gateway, gatewayEnv: processEnv, log });
     log(`ws: ${ws.connections} sockets held, ${ws.pingsPerSocket} pings each, ${ws.turns} turns p99 ${ws.p99Ms} ms, errors ${ws.errors} ${JSON.stringify(ws.errorCodes)}, gateway RSS ${ws.gatewayRssMiB} MiB`);
 
-    const rssSamples: { t: number; gateway: number; worker: number }[] = [];
+    const rssSamples: { t: number; gateway: number; worker: number; gatewayHeap: number; workerHeap: number }[] = [];
     const soakStart = Date.now();
-    const rssTimer = setInterval(() => rssSamples.push({ t: round((Date.now() - soakStart) / 1000), gateway: gateway.rssMiB(), worker: worker.rssMiB() }), 5_000);
+    const rssTimer = setInterval(
+      () =>
+        void Promise.all([heapUsedMiB(env.port), heapUsedMiB(env.workerPort)]).then(([gatewayHeap, workerHeap]) =>
+          rssSamples.push({ t: round((Date.now() - soakStart) / 1000), gateway: gateway.rssMiB(), worker: worker.rssMiB(), gatewayHeap, workerHeap }),
+        ),
+      5_000,
+    );
     const soak = await phase('soak', () => runOpenLoop(target, { connections: 32, ...PLAN.soak }));
     clearInterval(rssTimer);
     const growth = { gateway: rssGrowth(rssSamples.map((s) => s.gateway)), worker: rssGrowth(rssSamples.map((s) => s.worker)) };
+    // The V8 heap in use, sampled the same way: its floor is the live data, without the allocator's and the heap limit's moves.
+    const heapGrowth = { gateway: rssGrowth(rssSamples.map((s) => s.gatewayHeap)), worker: rssGrowth(rssSamples.map((s) => s.workerHeap)) };
 
     const report = {
       runAt: new Date().toISOString(),
@@ -185,7 +200,7 @@ try {
       fixed: { rate: PLAN.fixed.rate, turnsPerSec: fixed.turnsPerSec, p50Ms: fixed.latency.p50, p95Ms: fixed.latency.p95, p99Ms: fixed.latency.p99, maxMs: fixed.latency.max, errors: fixed.errors, ...cpuFields(fixed), turnsPerAnswerJob: fixed.turnsPerAnswerJob, stagesMs: fixed.stagesMs },
       ws,
       burst: { rate: burstRate, turnsPerSec: burst.turnsPerSec, errors: burst.errors, p50Ms: burst.latency.p50, p95Ms: burst.latency.p95, p99Ms: burst.latency.p99, maxMs: burst.latency.max, fallbackRate: burst.fallbackRate, maxQueueDepth: burst.maxQueueDepth, drainSec, ...cpuFields(burst) },
-      soak: { rate: PLAN.soak.rate, durationSec: PLAN.soak.durationSec, turnsPerSec: soak.turnsPerSec, errors: soak.errors, p50Ms: soak.latency.p50, p95Ms: soak.latency.p95, p99Ms: soak.latency.p99, maxMs: soak.latency.max, ...cpuFields(soak), rssGrowthPct: Math.max(growth.gateway.floor, growth.worker.floor), gatewayRssGrowthPct: growth.gateway.floor, workerRssGrowthPct: growth.worker.floor, gatewayRssGrowth: growth.gateway, workerRssGrowth: growth.worker, rssSamples },
+      soak: { rate: PLAN.soak.rate, durationSec: PLAN.soak.durationSec, turnsPerSec: soak.turnsPerSec, errors: soak.errors, p50Ms: soak.latency.p50, p95Ms: soak.latency.p95, p99Ms: soak.latency.p99, maxMs: soak.latency.max, ...cpuFields(soak), rssGrowthPct: Math.max(growth.gateway.floor, growth.worker.floor), gatewayRssGrowthPct: growth.gateway.floor, workerRssGrowthPct: growth.worker.floor, gatewayRssGrowth: growth.gateway, workerRssGrowth: growth.worker, gatewayHeapGrowth: heapGrowth.gateway, workerHeapGrowth: heapGrowth.worker, rssSamples },
     };
     mkdirSync('bench/results', { recursive: true });
     const stamp = report.runAt.replace(/[:.]/g, '-');
