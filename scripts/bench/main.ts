@@ -81,8 +81,10 @@ const scrapeGateway = async (): Promise<GatewayScrape> => {
   };
 };
 /** An app's V8 heap in use (prom-client's default metric on its /metrics), MiB. */
-const heapUsedMiB = async (port: number): Promise<number> =>
-  round(sampleValue(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), 'fengda_nodejs_heap_size_used_bytes') / 2 ** 20);
+const heapUsedMiB = async (port: number): Promise<number> => {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(4_000) })).text();
+  return round(sampleValue(text, 'fengda_nodejs_heap_size_used_bytes') / 2 ** 20);
+};
 type StageQuantiles = Record<string, { p50: number; p99: number }>;
 /** p50 and p99 (ms) of each stage of the gateway's turn (admission, enqueue, answer, write_back) between two scrapes. */
 const stageQuantiles = (before: Map<string, [number, number][]>, after: Map<string, [number, number][]>): StageQuantiles =>
@@ -175,20 +177,24 @@ try {
     const ws = await runWsPhase({ baseUrl: target.baseUrl, tokens: target.tokens, queries: target.queries, ...PLAN.ws, gateway, gatewayEnv: processEnv, log });
     log(`ws: ${ws.connections} sockets held, ${ws.pingsPerSocket} pings each, ${ws.turns} turns p99 ${ws.p99Ms} ms, errors ${ws.errors} ${JSON.stringify(ws.errorCodes)}, gateway RSS ${ws.gatewayRssMiB} MiB`);
 
-    const rssSamples: { t: number; gateway: number; worker: number; gatewayHeap: number; workerHeap: number }[] = [];
+    const rssSamples: { t: number; gateway: number; worker: number; gatewayHeap?: number; workerHeap?: number }[] = [];
     const soakStart = Date.now();
-    const rssTimer = setInterval(
-      () =>
-        void Promise.all([heapUsedMiB(env.port), heapUsedMiB(env.workerPort)]).then(([gatewayHeap, workerHeap]) =>
-          rssSamples.push({ t: round((Date.now() - soakStart) / 1000), gateway: gateway.rssMiB(), worker: worker.rssMiB(), gatewayHeap, workerHeap }),
-        ),
-      5_000,
-    );
+    const rssTimer = setInterval(() => {
+      const sample = { t: round((Date.now() - soakStart) / 1000), gateway: gateway.rssMiB(), worker: worker.rssMiB() };
+      // A scrape that fails (an app busy past the timeout) leaves that sample without heap figures.
+      void Promise.all([heapUsedMiB(env.port), heapUsedMiB(env.workerPort)]).then(
+        ([gatewayHeap, workerHeap]) => rssSamples.push({ ...sample, gatewayHeap, workerHeap }),
+        () => rssSamples.push(sample),
+      );
+    }, 5_000);
     const soak = await phase('soak', () => runOpenLoop(target, { connections: 32, ...PLAN.soak }));
     clearInterval(rssTimer);
+    rssSamples.sort((a, b) => a.t - b.t);
     const growth = { gateway: rssGrowth(rssSamples.map((s) => s.gateway)), worker: rssGrowth(rssSamples.map((s) => s.worker)) };
     // The V8 heap in use, sampled the same way: its floor is the live data, without the allocator's and the heap limit's moves.
-    const heapGrowth = { gateway: rssGrowth(rssSamples.map((s) => s.gatewayHeap)), worker: rssGrowth(rssSamples.map((s) => s.workerHeap)) };
+    const heaps = (pick: (s: (typeof rssSamples)[number]) => number | undefined): number[] =>
+      rssSamples.map(pick).filter((v): v is number => v !== undefined);
+    const heapGrowth = { gateway: rssGrowth(heaps((s) => s.gatewayHeap)), worker: rssGrowth(heaps((s) => s.workerHeap)) };
 
     const report = {
       runAt: new Date().toISOString(),
