@@ -134,6 +134,16 @@ const phase = async (name: string, run: () => Promise<LoadResult>): Promise<Load
   return out;
 };
 
+/**
+ * The WebSocket phase, with the gateway's own view of its turns (the stage histogram covers every channel): the clients
+ * time a turn in processes that also handle thousands of sockets' pings, so their latency includes their own waits.
+ */
+const wsPhase = async (target: Target) => {
+  const before = await scrapeGateway();
+  const ws = await runWsPhase({ baseUrl: target.baseUrl, tokens: target.tokens, queries: target.queries, ...PLAN.ws, gateway, gatewayEnv: processEnv, log });
+  return { ...ws, stagesMs: stageQuantiles(before.stages, (await scrapeGateway()).stages) };
+};
+
 /** A phase's CPU per turn, by process (for the report: at low rates a turn costs several times what it does at saturation). */
 const cpuFields = (p: Awaited<ReturnType<typeof phase>>) => ({
   cpuUsPerTurn: p.cpuUsPerTurn,
@@ -163,8 +173,9 @@ try {
     log(`fixed: p95 ${fixed.latency.p95} ms, max ${fixed.latency.max} ms, gateway stages p50/p99 ms: ${formatStages(fixed.stagesMs)}`);
     log(`host: reference loop ${hostBefore} ms before the rest phase, ${hostAfterRest} ms after it (lower is faster)`);
   } else if (wsOnly) {
-    const ws = await runWsPhase({ baseUrl: target.baseUrl, tokens: target.tokens, queries: target.queries, ...PLAN.ws, gateway, gatewayEnv: processEnv, log });
+    const ws = await wsPhase(target);
     log(`ws: ${ws.connections} sockets held, ${ws.pingsPerSocket} pings each, ${ws.turns} turns p50 ${ws.p50Ms} ms p99 ${ws.p99Ms} ms, errors ${ws.errors} ${JSON.stringify(ws.errorCodes)}, gateway RSS ${ws.gatewayRssMiB} MiB`);
+    log(`ws: gateway stages p50/p99 ms: ${formatStages(ws.stagesMs)}`);
   } else {
     const fixed = await phase('fixed', () => runOpenLoop(target, { connections: 64, ...PLAN.fixed }));
 
@@ -174,7 +185,7 @@ try {
     while ((await queueDepth()) > 0 && Date.now() - drainStart < 120_000) await new Promise((r) => setTimeout(r, 100));
     const drainSec = round((Date.now() - drainStart) / 1000);
 
-    const ws = await runWsPhase({ baseUrl: target.baseUrl, tokens: target.tokens, queries: target.queries, ...PLAN.ws, gateway, gatewayEnv: processEnv, log });
+    const ws = await wsPhase(target);
     log(`ws: ${ws.connections} sockets held, ${ws.pingsPerSocket} pings each, ${ws.turns} turns p99 ${ws.p99Ms} ms, errors ${ws.errors} ${JSON.stringify(ws.errorCodes)}, gateway RSS ${ws.gatewayRssMiB} MiB`);
 
     const rssSamples: { t: number; gateway: number; worker: number; gatewayHeap?: number; workerHeap?: number }[] = [];

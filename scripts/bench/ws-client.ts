@@ -89,23 +89,36 @@ const openAll = async (config: WsClientConfig): Promise<void> => {
 const chat = async (config: WsClientConfig): Promise<void> => {
   const chatters = sockets.slice(0, Math.max(1, Math.floor(sockets.length * config.chattingFraction)));
   let n = 0;
-  const timer = setInterval(() => {
-    // Each chatting socket sends one message every 2 s on average, never more than the gateway's frame limit allows
-    // (half a chance a second alone would now and then make 11 in 10 s, which the gateway rightly refuses).
+  let chatting = true;
+  const timers = new Set<NodeJS.Timeout>();
+  // Each chatting socket is a customer of its own: one message every 2 s on average, at exponentially distributed
+  // intervals (independent users, Poisson arrivals at the gateway). Sending every socket's message on one 1-s tick put
+  // each process's messages into one burst, and the burst's queueing into the measured latency.
+  const schedule = (socket: Socket): void => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (!chatting) return;
+      sendOne(socket);
+      schedule(socket);
+    }, -Math.log(1 - Math.random()) * 2_000);
+    timers.add(timer);
+  };
+  const sendOne = (socket: Socket): void => {
+    if (socket.ws.readyState !== WebSocket.OPEN) return;
     const now = performance.now();
-    for (const socket of chatters) {
-      if (Math.random() > 0.5 || socket.ws.readyState !== WebSocket.OPEN) continue;
-      // A second's margin: the gateway times a frame when it arrives, not when it was sent.
-      while (socket.sentAt.length > 0 && now - socket.sentAt[0]! > config.frameLimit.windowMs + 1_000) socket.sentAt.shift();
-      if (socket.sentAt.length >= config.frameLimit.frames) continue;
-      socket.sentAt.push(now);
-      const clientMsgId = `b${process.pid}-${n++}`;
-      socket.pending.set(clientMsgId, performance.now());
-      socket.ws.send(JSON.stringify({ type: 'message', query: config.queries[n % config.queries.length], clientMsgId }));
-    }
-  }, 1000);
+    // Never more than the gateway's frame limit allows, with a second's margin: the gateway times a frame when it
+    // arrives, not when it was sent. A message that would exceed it is skipped, as a patient customer would wait.
+    while (socket.sentAt.length > 0 && now - socket.sentAt[0]! > config.frameLimit.windowMs + 1_000) socket.sentAt.shift();
+    if (socket.sentAt.length >= config.frameLimit.frames) return;
+    socket.sentAt.push(now);
+    const clientMsgId = `b${process.pid}-${n++}`;
+    socket.pending.set(clientMsgId, now);
+    socket.ws.send(JSON.stringify({ type: 'message', query: config.queries[n % config.queries.length], clientMsgId }));
+  };
+  for (const socket of chatters) schedule(socket);
   await new Promise((r) => setTimeout(r, config.durationSec * 1000));
-  clearInterval(timer);
+  chatting = false;
+  for (const timer of timers) clearTimeout(timer);
   await new Promise((r) => setTimeout(r, 2000));
   const stillOpen = sockets.filter((s) => s.ws.readyState === WebSocket.OPEN).length;
   const unanswered = chatters.reduce((sum, s) => sum + s.pending.size, 0);
