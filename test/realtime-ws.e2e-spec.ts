@@ -245,6 +245,42 @@ describe('WebSocket chat (GET /v1/ws), end to end', () => {
       expect((await lively.ask('银行卡丢了怎么挂失?', 'alive-1')).final).toMatchObject({ type: 'answer' });
     });
 
+    it('pings many sockets in slices spread over the interval, and drops only the silent one', async () => {
+      // 250 sockets: three slices of up to 100, spread over half of the 200-ms interval (≈ 33 ms apart). Connected one
+      // by one, so the gateway holds them in this order; the silent one is in the last slice.
+      const token = await api.token(tenant.apiKey, 'ws-many');
+      const pings: number[][] = [];
+      const lively: WsTestClient[] = [];
+      for (let i = 0; i < 249; i++) {
+        const client = await connect({ token }, quick.url);
+        const times: number[] = [];
+        client.ws.on('ping', () => times.push(performance.now()));
+        lively.push(client);
+        pings.push(times);
+      }
+      const silent = await connect({ token, autoPong: false }, quick.url);
+      const allConnected = performance.now();
+      expect((await silent.closed).code).toBe(1006);
+      await sleep(700);
+      expect(lively.every((client) => client.ws.readyState === client.ws.OPEN)).toBe(true);
+      // Sweeps that began after every socket was held: how long after the first socket's ping each socket got its own.
+      const firstPings = pings[0]!.filter((t) => t > allConnected + 250);
+      expect(firstPings.length).toBeGreaterThanOrEqual(2);
+      const lag = (i: number): number[] =>
+        pings[i]!.filter((t) => t >= firstPings[0]!).map((t) => t - Math.max(...firstPings.filter((first) => first <= t)));
+      const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+      const firstSlice = Array.from({ length: 99 }, (_, k) => lag(k + 1)).flat();
+      const lastSlice = Array.from({ length: 49 }, (_, k) => lag(k + 200)).flat();
+      expect(median(firstSlice)).toBeLessThan(20);
+      expect(median(lastSlice)).toBeGreaterThan(45);
+      expect(median(lastSlice)).toBeLessThan(180);
+      // Once per interval: a socket's pings come about an interval apart, never twice in one sweep.
+      for (const times of pings) {
+        for (let k = 1; k < times.length; k++) expect(times[k]! - times[k - 1]!).toBeGreaterThan(100);
+      }
+      for (const client of lively) client.ws.close();
+    });
+
     it('closes a socket that does not authenticate in time with 4401', async () => {
       const client = await connect({}, quick.url);
       expect(await client.nextOf('error', undefined, 2_000)).toMatchObject({ code: 'UNAUTHENTICATED' });
