@@ -73,18 +73,19 @@ interface GatewayScrape {
   stages: Map<string, [number, number][]>;
   jobTurns: { sum: number; count: number };
 }
+/** An app's Prometheus text (`/metrics` on its port); with `timeoutMs`, given up after that long. */
+const metricsText = async (port: number, timeoutMs?: number): Promise<string> =>
+  (await fetch(`http://127.0.0.1:${port}/metrics`, timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(timeoutMs) })).text();
 const scrapeGateway = async (): Promise<GatewayScrape> => {
-  const text = await (await fetch(`http://127.0.0.1:${env.port}/metrics`)).text();
+  const text = await metricsText(env.port);
   return {
     stages: parseHistogram(text, STAGE_METRIC, 'stage'),
     jobTurns: { sum: sampleValue(text, 'fengda_answer_job_turns_sum'), count: sampleValue(text, 'fengda_answer_job_turns_count') },
   };
 };
 /** An app's V8 heap in use (prom-client's default metric on its /metrics), MiB. */
-const heapUsedMiB = async (port: number): Promise<number> => {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(4_000) })).text();
-  return round(sampleValue(text, 'fengda_nodejs_heap_size_used_bytes') / 2 ** 20);
-};
+const heapUsedMiB = async (port: number): Promise<number> =>
+  round(sampleValue(await metricsText(port, 4_000), 'fengda_nodejs_heap_size_used_bytes') / 2 ** 20);
 type StageQuantiles = Record<string, { p50: number; p99: number }>;
 /** p50 and p99 (ms) of each stage of the gateway's turn (admission, enqueue, answer, write_back) between two scrapes. */
 const stageQuantiles = (before: Map<string, [number, number][]>, after: Map<string, [number, number][]>): StageQuantiles =>

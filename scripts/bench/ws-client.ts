@@ -89,7 +89,6 @@ const openAll = async (config: WsClientConfig): Promise<void> => {
 const chat = async (config: WsClientConfig): Promise<void> => {
   const chatters = sockets.slice(0, Math.max(1, Math.floor(sockets.length * config.chattingFraction)));
   let n = 0;
-  let chatting = true;
   const timers = new Set<NodeJS.Timeout>();
   // Each chatting socket is a customer of its own: one message every 2 s on average, at exponentially distributed
   // intervals (independent users, Poisson arrivals at the gateway). Sending every socket's message on one 1-s tick put
@@ -97,7 +96,6 @@ const chat = async (config: WsClientConfig): Promise<void> => {
   const schedule = (socket: Socket): void => {
     const timer = setTimeout(() => {
       timers.delete(timer);
-      if (!chatting) return;
       sendOne(socket);
       schedule(socket);
     }, -Math.log(1 - Math.random()) * 2_000);
@@ -117,7 +115,7 @@ const chat = async (config: WsClientConfig): Promise<void> => {
   };
   for (const socket of chatters) schedule(socket);
   await new Promise((r) => setTimeout(r, config.durationSec * 1000));
-  chatting = false;
+  // Every pending send is in `timers` (a firing timer replaces itself there), so this stops them all.
   for (const timer of timers) clearTimeout(timer);
   await new Promise((r) => setTimeout(r, 2000));
   const stillOpen = sockets.filter((s) => s.ws.readyState === WebSocket.OPEN).length;
