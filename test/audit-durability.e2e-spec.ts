@@ -3,7 +3,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { AuditRepository } from '#audit';
-import { QueueName, type AuditRecord } from '#queue';
+import { AUDIT_RETRY, JobName, QueueName, type AuditRecord, type RecordAuditPayload } from '#queue';
 import { FengdaClient, http, uniqueTenantId } from './support/api-client.js';
 import { startGateway, startWorker, type RunningApp } from './support/test-apps.js';
 
@@ -142,4 +142,30 @@ describe('audit records survive Postgres being unreachable from the worker', () 
     expect(await worker.app.get(AuditRepository).insertBatch([again, again])).toBe(0);
     expect(await auditRows()).toHaveLength(7);
   });
+
+  it("writes the backlog as soon as Postgres is back, not when each job's backoff ends", async () => {
+    const queue = worker.app.get<Queue<RecordAuditPayload>>(getQueueToken(QueueName.Audit));
+    proxy.sever();
+    // A record whose job, once failed, waits 30–60 s before its next try.
+    const late: AuditRecord = { tenantId: tenant.id, eventId: `late-${Date.now()}`, kind: 'turn', actor: 'backlog', userId: 'backlog', seq: 1, at: new Date().toISOString() };
+    const job = await queue.add(JobName.RecordAudit, { tenantId: tenant.id, records: [late] }, { backoff: { type: AUDIT_RETRY.type, delay: 60_000 } });
+    const delayedUntil = Date.now() + 10_000;
+    while (!(await job.isDelayed()) && Date.now() < delayedUntil) await sleep(100);
+    expect(await job.isDelayed()).toBe(true);
+
+    proxy.restore();
+    const restoredAt = Date.now();
+    // Any record written tells the worker that Postgres is back: here, a new chat turn's.
+    const token = await api.token(tenant.apiKey, 'after-outage');
+    expect((await api.chat(token, 'after the outage')).status).toBe(200);
+    let written = false;
+    while (!written && Date.now() - restoredAt < 20_000) {
+      written = (await auditRows()).some((r) => r.eventId === late.eventId);
+      if (!written) await sleep(100);
+    }
+    expect(written).toBe(true);
+    // Well inside the 30 s its own backoff would have made it wait at the least.
+    expect(Date.now() - restoredAt).toBeLessThan(20_000);
+    expect((await queue.getJobCounts('failed')).failed).toBe(0);
+  }, 60_000);
 });

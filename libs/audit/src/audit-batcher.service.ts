@@ -16,6 +16,18 @@ const MAX_WAIT_MS = 200;
 const FAILURE_LOG_WINDOW_MS = 5_000;
 
 /**
+ * Whether an insert failed because Postgres could not be reached (refused, dropped, shutting down, out of connections)
+ * rather than because of the rows: an error with no SQLSTATE (a socket or pool error), or one of classes 08
+ * (connection exception), 53 (insufficient resources) and 57 (operator intervention). TypeORM keeps pg's error as
+ * `driverError`.
+ */
+export const isOutageError = (error: unknown): boolean => {
+  const { code, driverError } = error as { code?: unknown; driverError?: { code?: unknown } };
+  const sqlState = [code, driverError?.code].find((c): c is string => typeof c === 'string' && /^[0-9A-Z]{5}$/.test(c));
+  return sqlState === undefined || /^(08|53|57)/.test(sqlState);
+};
+
+/**
  * Collects audit records from concurrently running jobs into multi-row INSERTs. Each job's
  * promise settles only when its row is committed, so BullMQ completes a job only after the
  * write, and retries it (idempotently) when the write failed.
@@ -25,6 +37,9 @@ export class AuditBatcher {
   private pending: Pending[] = [];
   private timer?: NodeJS.Timeout;
   private readonly failures = new RepeatThrottle(FAILURE_LOG_WINDOW_MS);
+  /** Set when a write failed because Postgres was unreachable; cleared by the next write that succeeds. */
+  private outage = false;
+  private readonly recoveryListeners: (() => void)[] = [];
 
   constructor(
     private readonly repository: AuditRepository,
@@ -39,6 +54,14 @@ export class AuditBatcher {
     });
   }
 
+  /**
+   * Calls `listener` each time writes succeed again after Postgres was unreachable: the records that failed meanwhile
+   * wait in delayed jobs, and need not wait out their backoff.
+   */
+  onRecovered(listener: () => void): void {
+    this.recoveryListeners.push(listener);
+  }
+
   async flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -47,8 +70,10 @@ export class AuditBatcher {
     if (batch.length === 0) return;
     try {
       await this.repository.insertBatch(batch.map((p) => p.record));
+      this.written();
       for (const p of batch) p.resolve();
     } catch (error) {
+      if (isOutageError(error)) this.outage = true;
       if (batch.length === 1) {
         const repeats = this.failures.admit(`one:${(error as Error).message}`);
         if (repeats) this.logger.warn({ err: (error as Error).message, tenantId: batch[0]!.record.tenantId, ...repeats }, 'audit insert failed; the job will retry');
@@ -60,8 +85,26 @@ export class AuditBatcher {
       const repeats = this.failures.admit(`batch:${(error as Error).message}`);
       if (repeats) this.logger.warn({ err: (error as Error).message, size: batch.length, ...repeats }, 'audit batch insert failed; retrying record by record');
       await Promise.all(
-        batch.map((p) => this.repository.insertBatch([p.record]).then(() => p.resolve(), (e: Error) => p.reject(e))),
+        batch.map((p) =>
+          this.repository.insertBatch([p.record]).then(
+            () => {
+              this.written();
+              p.resolve();
+            },
+            (e: Error) => {
+              if (isOutageError(e)) this.outage = true;
+              p.reject(e);
+            },
+          ),
+        ),
       );
     }
+  }
+
+  /** A write succeeded: if Postgres had been unreachable, it is back. */
+  private written(): void {
+    if (!this.outage) return;
+    this.outage = false;
+    for (const listener of this.recoveryListeners) listener();
   }
 }

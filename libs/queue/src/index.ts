@@ -1,2 +1,3 @@
+export * from './audit-retry.js';
 export * from './job-contracts.js';
 export * from './queue.module.js';

@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { AppConfig } from '#config';
+import { AUDIT_RETRY } from './audit-retry.js';
 import { QueueName } from './job-contracts.js';
 import { QueueErrorLogger } from './queue-error-logger.service.js';
 
@@ -34,10 +35,10 @@ const registered = BullModule.registerQueue(
   },
   {
     name: QueueName.Audit,
-    // Audit records must reach Postgres even across an outage: retry for a long time.
+    // Audit records must reach Postgres even across an outage: retry for about a day, at most a minute apart.
     defaultJobOptions: {
-      attempts: 50,
-      backoff: { type: 'exponential', delay: 500 },
+      attempts: AUDIT_RETRY.attempts,
+      backoff: { type: AUDIT_RETRY.type, delay: AUDIT_RETRY.baseMs },
       removeOnComplete: true,
       removeOnFail: false,
     },
