@@ -940,6 +940,10 @@ const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding'
 /** apiVersion -> [module specifier for the model classes, module prefix for the types, is CRD]. */
 function modelModule(apiVersion) {
   if (apiVersion === 'keda.sh/v1alpha1') return ['@kubernetes-models/keda/keda.sh/v1alpha1', '@kubernetes-models/keda/keda.sh/v1alpha1', true];
+  if (apiVersion === 'monitoring.coreos.com/v1') {
+    const mod = '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
+    return [mod, mod, true];
+  }
   if (apiVersion.includes('.') && !/\.k8s\.io\//.test(apiVersion)) return [undefined, undefined, true];
   return [`kubernetes-models/${apiVersion}`, `kubernetes-models/${apiVersion}`, false];
 }
@@ -1165,7 +1169,7 @@ async function checkKubernetes(k8sDir, dockerInfo) {
     const id = `${obj.kind}/${obj.metadata?.name}`;
     const [mod, , isCrd] = modelModule(obj.apiVersion);
     if (!mod) {
-      report.error(o.file, `${id}: no schema available for ${obj.apiVersion} (only Kubernetes built-ins and keda.sh/v1alpha1 are known)`, o.line);
+      report.error(o.file, `${id}: no schema available for ${obj.apiVersion} (only Kubernetes built-ins, keda.sh/v1alpha1 and monitoring.coreos.com/v1 are known)`, o.line);
       continue;
     }
     if (!modelCache.has(mod)) modelCache.set(mod, await import(mod).catch(() => null));
@@ -1188,7 +1192,7 @@ async function checkKubernetes(k8sDir, dockerInfo) {
     const unknown = strict?.unknownFields(obj);
     for (const p of unknown ?? []) {
       const msg = `${id}: unknown field "${fmtPath(p)}"`;
-      if (isCrd) report.warn(o.file, `${msg} (not in the @kubernetes-models/keda schema; fine only if your KEDA release supports it)`, o.lineOf(p));
+      if (isCrd) report.warn(o.file, `${msg} (not in the ${mod.split('/').slice(0, 2).join('/')} schema; fine only if your operator's release supports it)`, o.lineOf(p));
       else report.error(o.file, `${msg} (kubectl's strict field validation rejects it)`, o.lineOf(p));
     }
   }
@@ -1690,6 +1694,8 @@ async function checkKubernetes(k8sDir, dockerInfo) {
     if (!allowed) report.error(w.file, `Deployment/${w.obj.metadata.name}: NetworkPolicies isolate the pods but none allows ingress to port ${port}`, w.line);
   }
 
+  await checkMonitoring({ ofKind, nsOf, note });
+
   // Summaries per file
   for (const f of new Set([...objects.map((o) => o.file)])) {
     const objs = rendered.filter((o) => o.file === f).map((o) => `${o.obj.kind}/${o.obj.metadata.name}${checks.has(o) ? ` (${checks.get(o).join('; ')})` : ''}`);
@@ -1702,12 +1708,120 @@ async function checkKubernetes(k8sDir, dockerInfo) {
     report.summary(
       kustRel,
       `namespace ${kust.namespace}, ${asArray(kust.resources).length} resources -> ${rendered.length} objects, image ${out.image ?? '?'}; ` +
-        `all objects valid against the kubernetes-models ${schemaVersion} / @kubernetes-models/keda schemas, no unknown fields`,
+        `all objects valid against the kubernetes-models ${schemaVersion} / @kubernetes-models/keda / @kubernetes-models/prometheus-operator schemas, no unknown fields`,
     );
   }
   out.appEnv = appEnvK8s;
   out.rendered = rendered;
   return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Prometheus Operator objects: what the ServiceMonitors scrape, and whether the alert rules
+// parse and name metrics the apps export.
+// ---------------------------------------------------------------------------------------
+
+/** Metric names the apps export: the `fengda_…` literals in their sources, and prom-client's default metrics. */
+async function exportedMetricNames() {
+  const names = new Set(['up']);
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const abs = path.join(dir, e.name);
+      if (e.isDirectory()) walk(abs);
+      else if (e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts')) for (const m of readText(abs).matchAll(/'(fengda_[a-z0-9_]+)'/g)) names.add(m[1]);
+    }
+  };
+  for (const dir of ['apps', 'libs']) if (existsSync(path.join(ROOT, dir))) walk(path.join(ROOT, dir));
+  const { Registry, collectDefaultMetrics } = await import('prom-client');
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'fengda_' });
+  for (const m of await registry.getMetricsAsJSON()) names.add(m.name);
+  return names;
+}
+
+const PROM_DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
+const SEVERITIES = ['critical', 'warning', 'info'];
+
+async function checkMonitoring({ ofKind, nsOf, note }) {
+  const monitors = ofKind('ServiceMonitor');
+  const rules = ofKind('PrometheusRule');
+  if (!monitors.length && !rules.length) return;
+
+  // ServiceMonitors: each selects Services that exist, on ports they have, at the apps' metrics path; together they
+  // cover the gateway's and the worker's metrics Services.
+  const services = ofKind('Service');
+  const covered = new Set();
+  for (const o of monitors) {
+    const id = `ServiceMonitor/${o.obj.metadata.name}`;
+    const s = o.obj.spec ?? {};
+    const namespaces = s.namespaceSelector?.any ? undefined : (s.namespaceSelector?.matchNames ?? [nsOf(o)]);
+    const matched = services.filter((svc) => (!namespaces || namespaces.includes(nsOf(svc))) && selectorMatches(s.selector ?? {}, svc.obj.metadata?.labels));
+    if (!matched.length) report.error(o.file, `${id}: its selector matches no Service`, o.lineOf(['spec', 'selector']));
+    for (const [i, ep] of (s.endpoints ?? []).entries()) {
+      if (!ep.port) report.error(o.file, `${id}: endpoint ${i} names no port (a Service port name)`, o.lineOf(['spec', 'endpoints', i]));
+      for (const svc of matched) {
+        if (ep.port && !(svc.obj.spec?.ports ?? []).some((p) => p.name === ep.port)) report.error(o.file, `${id}: Service/${svc.obj.metadata.name} has no port named "${ep.port}"`, o.lineOf(['spec', 'endpoints', i, 'port']));
+        else covered.add(svc);
+      }
+      if ((ep.path ?? '/metrics') !== DESIGN.metricsPath) report.error(o.file, `${id}: endpoint ${i} scrapes ${ep.path}, the apps serve ${DESIGN.metricsPath}`, o.lineOf(['spec', 'endpoints', i, 'path']));
+      if (ep.interval && ep.scrapeTimeout && parseDuration(ep.scrapeTimeout) > parseDuration(ep.interval)) report.error(o.file, `${id}: endpoint ${i} scrapeTimeout is longer than its interval`, o.lineOf(['spec', 'endpoints', i, 'scrapeTimeout']));
+    }
+    note(o, `scrapes ${matched.map((svc) => `Service/${svc.obj.metadata.name}`).join(', ') || 'nothing'}`);
+  }
+  if (monitors.length) {
+    for (const component of ['gateway', 'worker']) {
+      const svc = services.filter((x) => x.obj.metadata?.labels?.['app.kubernetes.io/component'] === component);
+      if (svc.length && !svc.some((x) => covered.has(x))) report.error(monitors[0].file, `no ServiceMonitor scrapes the ${component}'s Service (${svc.map((x) => x.obj.metadata.name).join(', ')})`, monitors[0].line);
+    }
+  }
+
+  // PrometheusRules: every expression parses as PromQL and names only metrics the apps export; every alert has a
+  // valid `for`, a severity and a summary, and a name of its own.
+  if (!rules.length) return;
+  let parser;
+  try {
+    ({ parser } = await import('@prometheus-io/lezer-promql'));
+  } catch {
+    console.log('note: @prometheus-io/lezer-promql not available; PromQL expressions not parsed');
+  }
+  const known = await exportedMetricNames();
+  const knownMetric = (name) => known.has(name) || known.has(name.replace(/_(bucket|sum|count)$/, ''));
+  const alerts = new Map();
+  for (const o of rules) {
+    const id = `PrometheusRule/${o.obj.metadata.name}`;
+    let count = 0;
+    for (const [g, group] of (o.obj.spec?.groups ?? []).entries()) {
+      for (const [r, rule] of (group.rules ?? []).entries()) {
+        count++;
+        const at = (...rest) => o.lineOf(['spec', 'groups', g, 'rules', r, ...rest]);
+        const name = rule.alert ?? rule.record ?? `rule ${r} of group ${group.name}`;
+        const E = (m, ...rest) => report.error(o.file, `${id}: ${name}: ${m}`, at(...rest));
+        const expr = String(rule.expr ?? '');
+        if (!expr.trim()) E('no expr', 'expr');
+        else if (parser) {
+          const tree = parser.parse(expr);
+          const used = [];
+          let bad = false;
+          tree.iterate({
+            enter: (n) => {
+              if (n.type.isError) bad = true;
+              if (n.name === 'Identifier' && n.node.parent?.name === 'VectorSelector') used.push(expr.slice(n.from, n.to));
+            },
+          });
+          if (bad) E(`expr is not valid PromQL: ${expr}`, 'expr');
+          for (const metric of used) if (!knownMetric(metric)) E(`expr names ${metric}, which the apps do not export`, 'expr');
+        }
+        if (rule.for !== undefined && !PROM_DURATION.test(String(rule.for))) E(`for "${rule.for}" is not a Prometheus duration`, 'for');
+        if (rule.alert) {
+          if (alerts.has(rule.alert)) E(`alert name also used in ${alerts.get(rule.alert)}`, 'alert');
+          alerts.set(rule.alert, `${o.file} group ${group.name}`);
+          if (!SEVERITIES.includes(rule.labels?.severity)) E(`labels.severity must be one of ${SEVERITIES.join(', ')}`, 'labels');
+          if (!rule.annotations?.summary) E('no annotations.summary', 'annotations');
+        }
+      }
+    }
+    note(o, `${count} rules${parser ? ', PromQL parsed' : ''}, metrics checked against the apps' exports`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { KnowledgeService } from '#knowledge';
 import { BANK_FAQ } from './support/bank-faq.js';
 import { FengdaClient, uniqueTenantId } from './support/api-client.js';
@@ -53,6 +55,14 @@ describe('Prometheus metrics on both apps', () => {
     const text = await scrape(worker.url);
     expect(text).toMatch(/fengda_queue_jobs\{queue="audit",state="waiting"\} \d+/);
     expect(text).toContain('fengda_process_resident_memory_bytes');
+  });
+
+  it('exports every metric the shipped alert rules (docker/k8s/prometheusrule.yaml) name', async () => {
+    const rule = parse(readFileSync(new URL('../docker/k8s/prometheusrule.yaml', import.meta.url), 'utf8')) as { spec: { groups: { rules: { expr: string }[] }[] } };
+    const named = new Set(rule.spec.groups.flatMap((g) => g.rules.flatMap((r) => [...r.expr.matchAll(/\b(fengda_[a-z0-9_]+)/g)].map((m) => m[1]!.replace(/_(bucket|sum|count)$/, '')))));
+    expect(named.size).toBeGreaterThan(5);
+    const exported = `${await scrape(gateway.url)}\n${await scrape(worker.url)}`;
+    expect([...named].filter((name) => !exported.includes(`# TYPE ${name} `))).toEqual([]);
   });
 });
 
