@@ -1,66 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { AuditRepository } from '#audit';
 import { AUDIT_RETRY, JobName, QueueName, type AuditRecord, type RecordAuditPayload } from '#queue';
 import { FengdaClient, http, uniqueTenantId } from './support/api-client.js';
+import { CuttableProxy } from './support/cuttable-proxy.js';
 import { startGateway, startWorker, type RunningApp } from './support/test-apps.js';
-
-/**
- * A TCP proxy between the worker and Postgres that the test can cut and restore: the honest
- * version of "Postgres went away" without stopping the shared server. While cut, every open
- * connection is dropped and new ones are closed on arrival.
- */
-class CuttableProxy {
-  private server?: Server;
-  private readonly pairs = new Set<[Socket, Socket]>();
-  private cut = false;
-  port = 0;
-
-  constructor(
-    private readonly targetHost: string,
-    private readonly targetPort: number,
-  ) {}
-
-  async start(): Promise<void> {
-    this.server = createServer((client) => {
-      if (this.cut) return void client.destroy();
-      const upstream = connect(this.targetPort, this.targetHost);
-      const pair: [Socket, Socket] = [client, upstream];
-      this.pairs.add(pair);
-      const close = () => {
-        this.pairs.delete(pair);
-        client.destroy();
-        upstream.destroy();
-      };
-      client.on('error', close).on('close', close);
-      upstream.on('error', close).on('close', close);
-      client.pipe(upstream);
-      upstream.pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server!.address() as { port: number }).port;
-  }
-
-  sever(): void {
-    this.cut = true;
-    for (const [client, upstream] of this.pairs) {
-      client.destroy();
-      upstream.destroy();
-    }
-    this.pairs.clear();
-  }
-
-  restore(): void {
-    this.cut = false;
-  }
-
-  async stop(): Promise<void> {
-    this.sever();
-    await new Promise((resolve) => this.server?.close(resolve));
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

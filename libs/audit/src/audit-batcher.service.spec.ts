@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createLogger } from '#observability';
 import type { AuditRecord } from '#queue';
-import { AuditBatcher, isOutageError } from './audit-batcher.service.js';
+import { AuditBatcher } from './audit-batcher.service.js';
 import type { AuditRepository } from './audit.repository.js';
 
 const record = (n: number): AuditRecord => ({ tenantId: 't1', eventId: `e${n}`, kind: 'admin', actor: 'a', at: new Date(0).toISOString() });
@@ -34,19 +34,6 @@ const batcherOver = (repository: AuditRepository): { batcher: AuditBatcher; reco
   batcher.onRecovered(() => count++);
   return { batcher, recoveries: () => count };
 };
-
-describe('isOutageError', () => {
-  it('tells an unreachable Postgres from a bad row', () => {
-    expect(isOutageError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))).toBe(true);
-    expect(isOutageError(new Error('Connection terminated unexpectedly'))).toBe(true);
-    expect(isOutageError(pgError('57P01'))).toBe(true); // admin shutdown
-    expect(isOutageError(pgError('08006'))).toBe(true); // connection failure
-    expect(isOutageError(pgError('53300'))).toBe(true); // too many connections
-    expect(isOutageError({ message: 'query failed', driverError: { code: '57P03' } })).toBe(true); // TypeORM's wrapper
-    expect(isOutageError(pgError('23503'))).toBe(false); // foreign key violation
-    expect(isOutageError({ message: 'query failed', driverError: { code: '22P02' } })).toBe(false);
-  });
-});
 
 describe('AuditBatcher', () => {
   it('reports the recovery once, on the first write after Postgres was unreachable', async () => {

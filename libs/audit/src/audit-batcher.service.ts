@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { isDatabaseUnavailable } from '#database';
 import { LOGGER, RepeatThrottle, type Logger } from '#observability';
 import type { AuditRecord } from '#queue';
 import { AuditRepository } from './audit.repository.js';
@@ -16,18 +17,6 @@ const MAX_WAIT_MS = 200;
 const FAILURE_LOG_WINDOW_MS = 5_000;
 
 /**
- * Whether an insert failed because Postgres could not be reached (refused, dropped, shutting down, out of connections)
- * rather than because of the rows: an error with no SQLSTATE (a socket or pool error), or one of classes 08
- * (connection exception), 53 (insufficient resources) and 57 (operator intervention). TypeORM keeps pg's error as
- * `driverError`.
- */
-export const isOutageError = (error: unknown): boolean => {
-  const { code, driverError } = error as { code?: unknown; driverError?: { code?: unknown } };
-  const sqlState = [code, driverError?.code].find((c): c is string => typeof c === 'string' && /^[0-9A-Z]{5}$/.test(c));
-  return sqlState === undefined || /^(08|53|57)/.test(sqlState);
-};
-
-/**
  * Collects audit records from concurrently running jobs into multi-row INSERTs. Each job's
  * promise settles only when its row is committed, so BullMQ completes a job only after the
  * write, and retries it (idempotently) when the write failed.
@@ -37,7 +26,7 @@ export class AuditBatcher {
   private pending: Pending[] = [];
   private timer?: NodeJS.Timeout;
   private readonly failures = new RepeatThrottle(FAILURE_LOG_WINDOW_MS);
-  /** Set when a write failed because Postgres was unreachable; cleared by the next write that succeeds. */
+  /** Set when a write failed because Postgres was unreachable (see isDatabaseUnavailable); cleared by the next write that succeeds. */
   private outage = false;
   private readonly recoveryListeners: (() => void)[] = [];
 
@@ -73,7 +62,7 @@ export class AuditBatcher {
       this.written();
       for (const p of batch) p.resolve();
     } catch (error) {
-      if (isOutageError(error)) this.outage = true;
+      if (isDatabaseUnavailable(error)) this.outage = true;
       if (batch.length === 1) {
         const repeats = this.failures.admit(`one:${(error as Error).message}`);
         if (repeats) this.logger.warn({ err: (error as Error).message, tenantId: batch[0]!.record.tenantId, ...repeats }, 'audit insert failed; the job will retry');
@@ -92,7 +81,7 @@ export class AuditBatcher {
               p.resolve();
             },
             (e: Error) => {
-              if (isOutageError(e)) this.outage = true;
+              if (isDatabaseUnavailable(e)) this.outage = true;
               p.reject(e);
             },
           ),

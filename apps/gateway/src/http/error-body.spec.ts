@@ -29,6 +29,17 @@ describe('logServerError', () => {
     expect(lines[0]).not.toHaveProperty('err');
   });
 
+  it('answers Postgres being unreachable with a 503 to retry, logged as a refusal with its cause', () => {
+    const { logger, lines } = capture();
+    const down = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const body = toErrorBody(down);
+    expect(body).toEqual({ statusCode: 503, code: 'DEPENDENCY_UNAVAILABLE', message: 'database unavailable, retry shortly', details: { retryAfterSec: 2 } });
+    logServerError(logger, down, body, 'req-4');
+    expect(lines).toEqual([expect.objectContaining({ levelName: 'warn', msg: 'request refused', code: 'DEPENDENCY_UNAVAILABLE', cause: 'connect ECONNREFUSED 127.0.0.1:5432' })]);
+    // A query's own error is still a fault.
+    expect(toErrorBody(Object.assign(new Error('relation "x" does not exist'), { code: '42P01' })).statusCode).toBe(500);
+  });
+
   it('does not log client errors', () => {
     const { logger, lines } = capture();
     const invalid = new DomainError(ErrorCode.ValidationFailed, 'bad');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { HttpException } from '@nestjs/common';
 import { ErrorCode, isDomainError } from '#common';
+import { isDatabaseUnavailable } from '#database';
 import type { Logger } from '#observability';
 import { STATUS_BY_CODE } from './error-status.js';
 
@@ -21,6 +22,9 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: ErrorCode.InvalidJson,
   FST_ERR_CTP_INSTANCE_ALREADY_STARTED: ErrorCode.Internal,
 };
+
+/** Retry-After for a request refused because Postgres could not be reached. */
+const DATABASE_RETRY_AFTER_SEC = 2;
 
 const HTTP_CODES: Record<number, ErrorCode> = {
   400: ErrorCode.ValidationFailed,
@@ -49,6 +53,11 @@ export const toErrorBody = (error: unknown): ErrorBody => {
   const cause = error instanceof HttpException ? (error.cause as FastifyLikeError | undefined) : undefined;
   const fastifyBody = fromFastifyError(cause ?? (error as FastifyLikeError));
   if (fastifyBody) return fastifyBody;
+  // Postgres down or unreachable (a request that needs it: issuing a token for a key not cached, the knowledge base, the
+  // admin API, the audit trail): a refusal to retry, not a fault of the gateway.
+  if (isDatabaseUnavailable(error)) {
+    return { statusCode: 503, code: ErrorCode.DependencyUnavailable, message: 'database unavailable, retry shortly', details: { retryAfterSec: DATABASE_RETRY_AFTER_SEC } };
+  }
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const response = error.getResponse();
@@ -87,5 +96,9 @@ const fromFastifyError = (error: FastifyLikeError | undefined): ErrorBody | null
 export const logServerError = (logger: Logger, exception: unknown, body: ErrorBody, requestId: string): void => {
   if (body.statusCode < 500) return;
   if (body.errorId) logger.error({ errorId: body.errorId, err: (exception as Error)?.stack ?? String(exception), requestId }, 'unhandled error');
-  else logger.warn({ code: body.code, status: body.statusCode, reason: body.message, requestId }, 'request refused');
+  else {
+    // A dependency's own error (not one the gateway raised) says what failed: "connect ECONNREFUSED 10.0.3.7:5432".
+    const cause = isDomainError(exception) ? undefined : (exception as Error | undefined)?.message;
+    logger.warn({ code: body.code, status: body.statusCode, reason: body.message, ...(cause ? { cause } : {}), requestId }, 'request refused');
+  }
 };

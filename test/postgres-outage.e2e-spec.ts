@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { KnowledgeService } from '#knowledge';
+import { BANK_FAQ } from './support/bank-faq.js';
+import { FengdaClient, http, uniqueTenantId } from './support/api-client.js';
+import { CuttableProxy } from './support/cuttable-proxy.js';
+import { startGateway, startWorker, type RunningApp } from './support/test-apps.js';
+
+/**
+ * The gateway with Postgres cut off (through a proxy; the worker keeps its own connection). Chat must go on for the
+ * customers and sessions the gateway knows, and whatever needs Postgres must be refused with a 503 to retry, never a
+ * 500.
+ */
+describe('the gateway while Postgres is unreachable', () => {
+  let proxy: CuttableProxy;
+  let gateway: RunningApp;
+  let worker: RunningApp;
+  let api: FengdaClient;
+  let known: { id: string; apiKey: string };
+  let unseen: { id: string; apiKey: string };
+
+  beforeAll(async () => {
+    const database = new URL(process.env.FENGDA_TEST_DATABASE_URL!);
+    proxy = new CuttableProxy(database.hostname, Number(database.port || 5432));
+    await proxy.start();
+    const viaProxy = new URL(database.href);
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(proxy.port);
+    gateway = await startGateway({ env: { DATABASE_URL: viaProxy.href } });
+    worker = await startWorker();
+    api = new FengdaClient(gateway.url);
+    known = await api.createTenant(uniqueTenantId('pg-known'));
+    unseen = await api.createTenant(uniqueTenantId('pg-unseen'));
+    await worker.app.get(KnowledgeService).upsertMany(known.id, BANK_FAQ);
+  });
+
+  afterAll(async () => {
+    proxy?.restore();
+    await gateway?.close();
+    await worker?.close();
+    await proxy?.stop();
+  });
+
+  it('keeps answering known customers, and refuses what needs Postgres with a 503 to retry', async () => {
+    const before = await api.token(known.apiKey, 'pg-user');
+    expect((await api.chat(before, '银行卡丢了怎么挂失?')).status).toBe(200);
+
+    proxy.sever();
+    // A session that started before, and a new session of a key the gateway has verified: chat goes on.
+    const chat = await api.chat(before, '信用卡账单可以分期吗?');
+    expect(chat.status).toBe(200);
+    expect(chat.body).toMatchObject({ source: 'kb' });
+    const during = await api.token(known.apiKey, 'pg-user-2');
+    expect((await api.chat(during, '银行卡丢了怎么挂失?')).status).toBe(200);
+
+    // A key never seen by this gateway, and the knowledge-base API, need Postgres: 503 with a code and Retry-After.
+    const token = await http(`${gateway.url}/v1/auth/token`, { token: unseen.apiKey, body: { userId: 'u' } });
+    expect(token.status).toBe(503);
+    expect(token.body).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE' });
+    expect(token.headers.get('retry-after')).toBe('2');
+    const entries = await http(`${gateway.url}/v1/kb/entries`, { token: known.apiKey });
+    expect(entries.status).toBe(503);
+    expect(entries.body).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE' });
+
+    proxy.restore();
+    let after = await http(`${gateway.url}/v1/kb/entries`, { token: known.apiKey });
+    for (let i = 0; i < 50 && after.status !== 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      after = await http(`${gateway.url}/v1/kb/entries`, { token: known.apiKey });
+    }
+    expect(after.status).toBe(200);
+    expect((await http(`${gateway.url}/v1/auth/token`, { token: unseen.apiKey, body: { userId: 'u' } })).status).toBe(200);
+  }, 60_000);
+});
