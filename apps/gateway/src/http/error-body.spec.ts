@@ -29,7 +29,7 @@ describe('logServerError', () => {
     expect(lines[0]).not.toHaveProperty('err');
   });
 
-  it('answers Postgres being unreachable with a 503 to retry, logged as a refusal with its cause', () => {
+  it('answers Postgres or Redis being unreachable with a 503 to retry, logged as a refusal with its cause', () => {
     const { logger, lines } = capture();
     const down = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
     const body = toErrorBody(down);
@@ -38,6 +38,7 @@ describe('logServerError', () => {
     expect(lines).toEqual([expect.objectContaining({ levelName: 'warn', msg: 'request refused', code: 'DEPENDENCY_UNAVAILABLE', cause: 'connect ECONNREFUSED 127.0.0.1:5432' })]);
     // A query's own error is still a fault.
     expect(toErrorBody(Object.assign(new Error('relation "x" does not exist'), { code: '42P01' })).statusCode).toBe(500);
+    expect(toErrorBody(new Error("Stream isn't writeable and enableOfflineQueue options is false"))).toMatchObject({ statusCode: 503, code: 'DEPENDENCY_UNAVAILABLE', message: 'Redis unavailable, retry shortly' });
   });
 
   it('does not log client errors', () => {

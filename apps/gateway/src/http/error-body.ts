@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { HttpException } from '@nestjs/common';
 import { ErrorCode, isDomainError } from '#common';
 import { isDatabaseUnavailable } from '#database';
+import { isRedisUnavailable } from '#redis';
 import type { Logger } from '#observability';
 import { STATUS_BY_CODE } from './error-status.js';
 
@@ -23,8 +24,15 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INSTANCE_ALREADY_STARTED: ErrorCode.Internal,
 };
 
-/** Retry-After for a request refused because Postgres could not be reached. */
-const DATABASE_RETRY_AFTER_SEC = 2;
+/** Retry-After for a request refused because Postgres or Redis could not be reached. */
+const DEPENDENCY_RETRY_AFTER_SEC = 2;
+
+const unavailable = (what: string): ErrorBody => ({
+  statusCode: 503,
+  code: ErrorCode.DependencyUnavailable,
+  message: `${what} unavailable, retry shortly`,
+  details: { retryAfterSec: DEPENDENCY_RETRY_AFTER_SEC },
+});
 
 const HTTP_CODES: Record<number, ErrorCode> = {
   400: ErrorCode.ValidationFailed,
@@ -53,11 +61,10 @@ export const toErrorBody = (error: unknown): ErrorBody => {
   const cause = error instanceof HttpException ? (error.cause as FastifyLikeError | undefined) : undefined;
   const fastifyBody = fromFastifyError(cause ?? (error as FastifyLikeError));
   if (fastifyBody) return fastifyBody;
-  // Postgres down or unreachable (a request that needs it: issuing a token for a key not cached, the knowledge base, the
-  // admin API, the audit trail): a refusal to retry, not a fault of the gateway.
-  if (isDatabaseUnavailable(error)) {
-    return { statusCode: 503, code: ErrorCode.DependencyUnavailable, message: 'database unavailable, retry shortly', details: { retryAfterSec: DATABASE_RETRY_AFTER_SEC } };
-  }
+  // Postgres or Redis down or unreachable, for a request that needs it (Postgres: a token for a key not cached, the
+  // knowledge base, the admin API, the audit trail; Redis: conversations, revocation): a refusal to retry, not a fault.
+  if (isDatabaseUnavailable(error)) return unavailable('database');
+  if (isRedisUnavailable(error)) return unavailable('Redis');
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const response = error.getResponse();

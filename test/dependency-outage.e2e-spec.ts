@@ -71,3 +71,59 @@ describe('the gateway while Postgres is unreachable', () => {
     expect((await http(`${gateway.url}/v1/auth/token`, { token: unseen.apiKey, body: { userId: 'u' } })).status).toBe(200);
   }, 60_000);
 });
+
+/** The gateway with Redis cut off (through a proxy): the routes that need it answer a 503 to retry, never a 500. */
+describe('the gateway while Redis is unreachable', () => {
+  let proxy: CuttableProxy;
+  let gateway: RunningApp;
+  let worker: RunningApp;
+  let api: FengdaClient;
+
+  beforeAll(async () => {
+    const redis = new URL(process.env.FENGDA_TEST_REDIS_URL!);
+    proxy = new CuttableProxy(redis.hostname, Number(redis.port || 6379));
+    await proxy.start();
+    const viaProxy = new URL(redis.href);
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(proxy.port);
+    gateway = await startGateway({ env: { REDIS_URL: viaProxy.href } });
+    worker = await startWorker();
+    api = new FengdaClient(gateway.url);
+  });
+
+  afterAll(async () => {
+    proxy?.restore();
+    await gateway?.close();
+    await worker?.close();
+    await proxy?.stop();
+  });
+
+  it('refuses chat, conversations and revocation with a 503 and Retry-After, and serves them again once Redis is back', async () => {
+    const tenant = await api.createTenant(uniqueTenantId('redis-out'));
+    const token = await api.token(tenant.apiKey, 'r-user');
+    expect((await api.chat(token, 'hello')).status).toBe(200);
+
+    proxy.sever();
+    const refused = [
+      await http(`${gateway.url}/v1/chat`, { token, body: { query: 'hello again' } }),
+      await http(`${gateway.url}/v1/conversations/r-user`, { token: tenant.apiKey }),
+      await http(`${gateway.url}/v1/conversations/r-user`, { token: tenant.apiKey, method: 'DELETE' }),
+      await http(`${gateway.url}/v1/auth/revoke`, { token: tenant.apiKey, body: { userId: 'r-user' } }),
+    ];
+    for (const res of refused) {
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE' });
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+
+    proxy.restore();
+    let after = await http<{ turns: unknown[] }>(`${gateway.url}/v1/conversations/r-user`, { token: tenant.apiKey });
+    for (let i = 0; i < 100 && after.status !== 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      after = await http<{ turns: unknown[] }>(`${gateway.url}/v1/conversations/r-user`, { token: tenant.apiKey });
+    }
+    expect(after.status).toBe(200);
+    // Nothing stored before the outage was lost.
+    expect(after.body.turns).toHaveLength(1);
+  }, 60_000);
+});
