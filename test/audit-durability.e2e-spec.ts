@@ -30,15 +30,11 @@ describe('audit records survive Postgres being unreachable from the worker', () 
   };
 
   beforeAll(async () => {
-    const database = new URL(process.env.FENGDA_TEST_DATABASE_URL!);
-    proxy = new CuttableProxy(database.hostname, Number(database.port || 5432));
-    await proxy.start();
-    const viaProxy = new URL(database.href);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
+    let viaProxy: string;
+    ({ proxy, url: viaProxy } = await CuttableProxy.inFrontOf(process.env.FENGDA_TEST_DATABASE_URL!, 5432));
     // Only the worker (the audit writer) goes through the proxy; the gateway reads directly.
     gateway = await startGateway();
-    worker = await startWorker({ env: { DATABASE_URL: viaProxy.href } });
+    worker = await startWorker({ env: { DATABASE_URL: viaProxy } });
     api = new FengdaClient(gateway.url);
     tenant = await api.createTenant(uniqueTenantId('audit-outage'), { answerDeadlineMs: 400 });
   });

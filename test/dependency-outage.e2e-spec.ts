@@ -19,13 +19,9 @@ describe('the gateway while Postgres is unreachable', () => {
   let unseen: { id: string; apiKey: string };
 
   beforeAll(async () => {
-    const database = new URL(process.env.FENGDA_TEST_DATABASE_URL!);
-    proxy = new CuttableProxy(database.hostname, Number(database.port || 5432));
-    await proxy.start();
-    const viaProxy = new URL(database.href);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
-    gateway = await startGateway({ env: { DATABASE_URL: viaProxy.href } });
+    let viaProxy: string;
+    ({ proxy, url: viaProxy } = await CuttableProxy.inFrontOf(process.env.FENGDA_TEST_DATABASE_URL!, 5432));
+    gateway = await startGateway({ env: { DATABASE_URL: viaProxy } });
     worker = await startWorker();
     api = new FengdaClient(gateway.url);
     known = await api.createTenant(uniqueTenantId('pg-known'));
@@ -80,13 +76,9 @@ describe('the gateway while Redis is unreachable', () => {
   let api: FengdaClient;
 
   beforeAll(async () => {
-    const redis = new URL(process.env.FENGDA_TEST_REDIS_URL!);
-    proxy = new CuttableProxy(redis.hostname, Number(redis.port || 6379));
-    await proxy.start();
-    const viaProxy = new URL(redis.href);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
-    gateway = await startGateway({ env: { REDIS_URL: viaProxy.href } });
+    let viaProxy: string;
+    ({ proxy, url: viaProxy } = await CuttableProxy.inFrontOf(process.env.FENGDA_TEST_REDIS_URL!, 6379));
+    gateway = await startGateway({ env: { REDIS_URL: viaProxy } });
     worker = await startWorker();
     api = new FengdaClient(gateway.url);
   });

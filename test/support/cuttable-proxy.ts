@@ -16,6 +16,17 @@ export class CuttableProxy {
     private readonly targetPort: number,
   ) {}
 
+  /** A started proxy in front of the server `target` names (`postgres://…`, `redis://…`), and `target` pointed at it. */
+  static async inFrontOf(target: string, defaultPort: number): Promise<{ proxy: CuttableProxy; url: string }> {
+    const original = new URL(target);
+    const proxy = new CuttableProxy(original.hostname, Number(original.port || defaultPort));
+    await proxy.start();
+    const url = new URL(original.href);
+    url.hostname = '127.0.0.1';
+    url.port = String(proxy.port);
+    return { proxy, url: url.href };
+  }
+
   async start(): Promise<void> {
     this.server = createServer((client) => {
       if (this.cut) return void client.destroy();
