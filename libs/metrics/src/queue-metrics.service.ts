@@ -15,17 +15,43 @@ export class QueueMetricsService implements OnModuleInit {
 
   onModuleInit(): void {
     const queues = [this.answer, this.audit];
-    this.metrics.gauge('fengda_queue_jobs', 'Jobs per queue and state', ['queue', 'state'], async (gauge) => {
-      for (const queue of queues) {
-        const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
-        for (const [state, count] of Object.entries(counts)) gauge.set({ queue: queue.name, state }, count);
-      }
-    });
-    this.metrics.gauge('fengda_queue_oldest_waiting_seconds', 'Queue lag: age of the oldest waiting job no worker has started yet', ['queue'], async (gauge) => {
-      for (const queue of queues) gauge.set({ queue: queue.name }, (await queueLagMs(queue)) / 1000);
-    });
+    this.metrics.gauge('fengda_queue_jobs', 'Jobs per queue and state', ['queue', 'state'], (gauge) =>
+      readOrDrop(gauge, async () => {
+        for (const queue of queues) {
+          const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+          for (const [state, count] of Object.entries(counts)) gauge.set({ queue: queue.name, state }, count);
+        }
+      }),
+    );
+    this.metrics.gauge('fengda_queue_oldest_waiting_seconds', 'Queue lag: age of the oldest waiting job no worker has started yet', ['queue'], (gauge) =>
+      readOrDrop(gauge, async () => {
+        for (const queue of queues) gauge.set({ queue: queue.name }, (await queueLagMs(queue)) / 1000);
+      }),
+    );
   }
 }
+
+/** Longest a scrape waits for the queues' figures. */
+export const QUEUE_READ_TIMEOUT_MS = 1_000;
+
+/**
+ * Reads the queues into `gauge`, bounded in time. BullMQ's connections wait for Redis without limit, so while Redis is
+ * unreachable a scrape would hang, the target would look down and the process's other series would be lost just when
+ * they matter. Instead the queue series are left out of that scrape (absent, not stale) and the rest is served.
+ */
+const readOrDrop = async (gauge: { reset(): void }, read: () => Promise<void>): Promise<void> => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), QUEUE_READ_TIMEOUT_MS)));
+  gauge.reset();
+  // A read that fails or ends after the timeout settles this promise only: nothing is left unhandled.
+  const reading = read().then(
+    () => 'read' as const,
+    () => 'failed' as const,
+  );
+  const outcome = await Promise.race([reading, timeout]);
+  clearTimeout(timer);
+  if (outcome !== 'read') gauge.reset();
+};
 
 /** Pages read from the head of the wait list while looking past jobs started before: 1, then 15, then 112 jobs. */
 const LAG_SCAN_PAGES = [1, 15, 112];

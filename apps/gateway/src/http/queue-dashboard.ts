@@ -7,6 +7,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { QueueName } from '#queue';
+import { RedisService } from '#redis';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
@@ -30,6 +31,7 @@ const presentedToken = (request: FastifyRequest): string | null => {
  */
 export const registerQueueDashboard = async (app: NestFastifyApplication, adminToken: string): Promise<void> => {
   const expected = digest(adminToken);
+  const redis = app.get(RedisService);
   const queues = Object.values(QueueName).map((name) => new BullMQAdapter(app.get<Queue>(getQueueToken(name))));
   const server = new FastifyAdapter().setBasePath(QUEUE_DASHBOARD_PATH);
   createBullBoard({ queues, serverAdapter: server, options: { uiConfig: { boardTitle: 'Fengda queues' } } });
@@ -41,6 +43,15 @@ export const registerQueueDashboard = async (app: NestFastifyApplication, adminT
           .status(401)
           .header('www-authenticate', 'Basic realm="fengda-admin", charset="UTF-8"')
           .send({ statusCode: 401, code: 'INVALID_ADMIN_TOKEN', message: 'admin token required' });
+        return;
+      }
+      // The board's API reads the queues through BullMQ's connections, which wait for Redis without limit: while Redis
+      // is unreachable (the app's own connection to the same server is down) answer at once instead of hanging.
+      if (request.url.startsWith(`${QUEUE_DASHBOARD_PATH}/api/`) && redis.client.status !== 'ready') {
+        await reply
+          .status(503)
+          .header('retry-after', '2')
+          .send({ statusCode: 503, code: 'DEPENDENCY_UNAVAILABLE', message: 'Redis unavailable, retry shortly', details: { retryAfterSec: 2 } });
       }
     });
     await scope.register(server.registerPlugin() as never, { prefix: QUEUE_DASHBOARD_PATH });
