@@ -160,6 +160,13 @@ const report = new Report();
 // Small helpers
 // ---------------------------------------------------------------------------------------
 const readText = (abs) => readFileSync(abs, 'utf8');
+/** Every file below `dir`, leaving out the directories `skip` names. */
+const filesUnder = (dir, skip = () => false) =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return skip(e.name) ? [] : filesUnder(p, skip);
+    return [p];
+  });
 const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const asArray = (v) => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
 
@@ -1724,14 +1731,11 @@ async function checkKubernetes(k8sDir, dockerInfo) {
 /** Metric names the apps export: the `fengda_…` literals in their sources, and prom-client's default metrics. */
 async function exportedMetricNames() {
   const names = new Set(['up']);
-  const walk = (dir) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const abs = path.join(dir, e.name);
-      if (e.isDirectory()) walk(abs);
-      else if (e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts')) for (const m of readText(abs).matchAll(/'(fengda_[a-z0-9_]+)'/g)) names.add(m[1]);
+  for (const dir of ['apps', 'libs'].map((d) => path.join(ROOT, d)).filter((d) => existsSync(d))) {
+    for (const abs of filesUnder(dir)) {
+      if (abs.endsWith('.ts') && !abs.endsWith('.spec.ts')) for (const m of readText(abs).matchAll(/'(fengda_[a-z0-9_]+)'/g)) names.add(m[1]);
     }
-  };
-  for (const dir of ['apps', 'libs']) if (existsSync(path.join(ROOT, dir))) walk(path.join(ROOT, dir));
+  }
   const { Registry, collectDefaultMetrics } = await import('prom-client');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'fengda_' });
@@ -1828,13 +1832,7 @@ async function checkMonitoring({ ofKind, nsOf, note }) {
 // Other files under docker/: scripts get a syntax check.
 // ---------------------------------------------------------------------------------------
 function checkScripts() {
-  const walk = (dir) =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) return e.name === 'k8s' ? [] : walk(p);
-      return [p];
-    });
-  for (const f of walk(DOCKER_DIR)) {
+  for (const f of filesUnder(DOCKER_DIR, (name) => name === 'k8s')) {
     if (/\.(mjs|cjs|js)$/.test(f)) {
       const r = spawnSync(process.execPath, ['--check', f], { encoding: 'utf8' });
       if (r.status !== 0) report.error(rel(f), `node --check: ${(r.stderr || '').trim().split('\n').slice(0, 3).join(' ')}`);

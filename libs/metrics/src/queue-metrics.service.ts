@@ -32,7 +32,7 @@ export class QueueMetricsService implements OnModuleInit {
 }
 
 /** Longest a scrape waits for the queues' figures. */
-export const QUEUE_READ_TIMEOUT_MS = 1_000;
+const QUEUE_READ_TIMEOUT_MS = 1_000;
 
 /**
  * Reads the queues into `gauge`, bounded in time. BullMQ's connections wait for Redis without limit, so while Redis is

@@ -27,7 +27,8 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 /** Retry-After for a request refused because Postgres or Redis could not be reached. */
 const DEPENDENCY_RETRY_AFTER_SEC = 2;
 
-const unavailable = (what: string): ErrorBody => ({
+/** The 503 for a request refused because `what` (a dependency) could not be reached. */
+export const dependencyUnavailable = (what: string): ErrorBody => ({
   statusCode: 503,
   code: ErrorCode.DependencyUnavailable,
   message: `${what} unavailable, retry shortly`,
@@ -63,8 +64,8 @@ export const toErrorBody = (error: unknown): ErrorBody => {
   if (fastifyBody) return fastifyBody;
   // Postgres or Redis down or unreachable, for a request that needs it (Postgres: a token for a key not cached, the
   // knowledge base, the admin API, the audit trail; Redis: conversations, revocation): a refusal to retry, not a fault.
-  if (isDatabaseUnavailable(error)) return unavailable('database');
-  if (isRedisUnavailable(error)) return unavailable('Redis');
+  if (isDatabaseUnavailable(error)) return dependencyUnavailable('database');
+  if (isRedisUnavailable(error)) return dependencyUnavailable('Redis');
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const response = error.getResponse();

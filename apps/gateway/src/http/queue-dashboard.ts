@@ -8,6 +8,7 @@ import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { QueueName } from '#queue';
 import { RedisService } from '#redis';
+import { dependencyUnavailable } from './error-body.js';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
@@ -48,10 +49,8 @@ export const registerQueueDashboard = async (app: NestFastifyApplication, adminT
       // The board's API reads the queues through BullMQ's connections, which wait for Redis without limit: while Redis
       // is unreachable (the app's own connection to the same server is down) answer at once instead of hanging.
       if (request.url.startsWith(`${QUEUE_DASHBOARD_PATH}/api/`) && redis.client.status !== 'ready') {
-        await reply
-          .status(503)
-          .header('retry-after', '2')
-          .send({ statusCode: 503, code: 'DEPENDENCY_UNAVAILABLE', message: 'Redis unavailable, retry shortly', details: { retryAfterSec: 2 } });
+        const body = dependencyUnavailable('Redis');
+        await reply.status(body.statusCode).header('retry-after', String(body.details!.retryAfterSec)).send(body);
       }
     });
     await scope.register(server.registerPlugin() as never, { prefix: QUEUE_DASHBOARD_PATH });
